@@ -1,0 +1,5 @@
+"""`python -m liquibond`."""
+
+from liquibond.cli import main
+
+main()

@@ -1,0 +1,209 @@
+"""The `liquibond` command: serve, demo, database migrations, administration, audit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.console import Console
+
+from liquibond.config import ConfigurationError, Settings
+from liquibond.identity.models import Role
+from liquibond.identity.schemas import RegisterRequest
+from liquibond.identity.service import Credentials, IdentityService
+from liquibond.platform import migrations
+from liquibond.platform.audit import verify_audit_chain
+from liquibond.platform.db import Database
+from liquibond.platform.errors import Problem
+from liquibond.platform.uow import UnitOfWork
+
+app = typer.Typer(help="Liquibond: a marketplace that makes bonds liquid.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+admin_app = typer.Typer(help="Administration.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
+
+console = Console(stderr=True)
+T = TypeVar("T")
+
+DEMO_ADMIN_EMAIL = "admin@demo.liquibond.dev"
+DEMO_INVESTOR_EMAIL = "investor@demo.liquibond.dev"
+DEMO_PASSWORD = "demo-password-123"  # demo data only; the demo refuses to run in production
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except (ConfigurationError, ValidationError) as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        database = Database(settings.resolved_database_url)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def _prepare_data_dir(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    migrate: Annotated[
+        bool | None, typer.Option(help="Upgrade the schema first (default: yes, except in production)")
+    ] = None,
+) -> None:
+    """Run the API server."""
+    settings = _settings()
+    _prepare_data_dir(settings)
+    if migrate if migrate is not None else not settings.is_production:
+        migrations.upgrade(settings.resolved_database_url)
+    _serve(settings, host or settings.host, port or settings.port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from liquibond.app import create_app  # the web stack loads only for commands that serve
+
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Run Liquibond with demo users (embedded database unless configured otherwise)."""
+    settings = _settings()
+    if settings.is_production:
+        console.print("[red]The demo never runs with LIQUIBOND_ENV=production.[/red]")
+        raise typer.Exit(2)
+    _prepare_data_dir(settings)
+    migrations.upgrade(settings.resolved_database_url)
+    _with_database(settings, lambda database: _seed_demo(settings, database))
+    console.print(
+        f"[green]Liquibond demo[/green] at http://{host}:{port}  (API docs: http://{host}:{port}/docs)\n"
+        f"  admin:    {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
+        f"  investor: {DEMO_INVESTOR_EMAIL} / {DEMO_PASSWORD}"
+    )
+    _serve(settings, host, port)
+
+
+async def _seed_demo(settings: Settings, database: Database) -> None:
+    for email, name, roles in (
+        (DEMO_ADMIN_EMAIL, "Demo Admin", (Role.ADMIN, Role.COMPLIANCE)),
+        (DEMO_INVESTOR_EMAIL, "Demo Investor", (Role.INVESTOR,)),
+    ):
+        async with UnitOfWork(database) as uow:
+            service = IdentityService(uow.session, Credentials.from_settings(settings))
+            if await service.find_user_id(email) is None:
+                await service.register(
+                    RegisterRequest(email=email, password=DEMO_PASSWORD, display_name=name), roles=roles
+                )
+                await uow.commit()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the schema up (to the newest revision by default)."""
+    settings = _settings()
+    _prepare_data_dir(settings)
+    migrations.upgrade(settings.resolved_database_url, revision)
+    console.print(f"database at {migrations.current_revision_sync(settings.resolved_database_url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target, e.g. -1 or base")]) -> None:
+    """Migrate the schema down to `revision`."""
+    settings = _settings()
+    migrations.downgrade(settings.resolved_database_url, revision)
+    console.print(f"database at {migrations.current_revision_sync(settings.resolved_database_url)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision and whether it is the newest."""
+    settings = _settings()
+    current = migrations.current_revision_sync(settings.resolved_database_url)
+    head = migrations.head_revision()
+    typer.echo(f"{current or 'empty'} ({'head' if current == head else f'head is {head}'})")
+
+
+@admin_app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="Login e-mail")],
+    role: Annotated[list[Role], typer.Option(help="Role(s) to grant; repeatable")],
+    display_name: Annotated[str, typer.Option(help="Name shown in the app")] = "Administrator",
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="LIQUIBOND_NEW_USER_PASSWORD", help="Prompted for when omitted"),
+    ] = None,
+) -> None:
+    """Create a user with the given roles (e.g. the first admin)."""
+    settings = _settings()
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        request = RegisterRequest(email=email, password=password, display_name=display_name)
+    except ValidationError as exc:
+        console.print(f"[red]Invalid user:[/red] {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+
+    async def create(database: Database) -> str:
+        async with UnitOfWork(database) as uow:
+            user = await IdentityService(uow.session, Credentials.from_settings(settings)).register(
+                request, roles=role
+            )
+            await uow.commit()
+            return str(user.id)
+
+    try:
+        user_id = _with_database(settings, create)
+    except Problem as problem:
+        console.print(f"[red]{problem.code}:[/red] {problem.detail}")
+        raise typer.Exit(1) from problem
+    typer.echo(user_id)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exits 1 and names every break if the log was altered."""
+    settings = _settings()
+
+    async def verify(database: Database) -> list[str]:
+        async with UnitOfWork(database, write=False) as uow:
+            return [f"seq {b.seq}: {b.reason}" for b in await verify_audit_chain(uow.session)]
+
+    breaks = _with_database(settings, verify)
+    if breaks:
+        for line in breaks:
+            typer.echo(f"BROKEN {line}")
+        raise typer.Exit(1)
+    typer.echo("audit log intact")
+
+
+def main() -> None:
+    """Entry point for `python -m liquibond`."""
+    app()
+

@@ -1,0 +1,156 @@
+"""All settings in one place: environment variables prefixed `LIQUIBOND_`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    """Where Liquibond runs; production refuses unsafe defaults."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or invalid; raised at startup, never at request time."""
+
+
+_SECRETS_FILE = "secrets.json"
+_GENERATED_SECRETS = ("secret_key", "encryption_key")
+
+
+class Settings(BaseSettings):
+    """Liquibond's configuration. Embedded defaults; production demands explicit secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="LIQUIBOND_", extra="ignore", frozen=True)
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    secret_key: SecretStr | None = Field(default=None, description="JWT signing key")
+    encryption_key: SecretStr | None = Field(
+        default=None, description="base64 of 32 bytes, for field-level encryption of PII"
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    jwt_issuer: str = "liquibond"
+    jwt_audience: str = "liquibond-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=30)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+
+    auth_attempts_per_minute: int = Field(default=10, ge=1)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _check_encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(_decode_key(value.get_secret_value())) != 32:
+            raise ValueError("LIQUIBOND_ENCRYPTION_KEY must be base64 of exactly 32 bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _require_secrets_in_production(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            missing = [
+                f"LIQUIBOND_{name.upper()}"
+                for name in _GENERATED_SECRETS
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ConfigurationError(
+                    f"{', '.join(missing)} must be set when LIQUIBOND_ENV=production; "
+                    "Liquibond never generates production secrets."
+                )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        """True when running with production safeguards."""
+        return self.env is Environment.PRODUCTION
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'liquibond.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite file."""
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def jwt_key(self) -> str:
+        """The JWT signing key (generated and persisted in development)."""
+        return self._secret("secret_key")
+
+    @cached_property
+    def field_encryption_key(self) -> bytes:
+        """The 32-byte AES-GCM key for field-level encryption of PII."""
+        return _decode_key(self._secret("encryption_key"))
+
+    def _secret(self, name: str) -> str:
+        configured: SecretStr | None = getattr(self, name)
+        if configured is not None:
+            return configured.get_secret_value()
+        return _dev_secrets(self.data_dir)[name]
+
+    def __repr_args__(self) -> Any:
+        # SecretStr already masks itself; this keeps the repr short and safe in logs.
+        return [(k, v) for k, v in super().__repr_args__() if k not in _GENERATED_SECRETS]
+
+
+def _decode_key(encoded: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except ValueError as exc:
+        raise ValueError("encryption key is not valid base64") from exc
+
+
+def _dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Load, or create once with mode 0600, the development secrets under the data directory."""
+    path = data_dir / _SECRETS_FILE
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        if all(name in stored for name in _GENERATED_SECRETS):
+            return stored
+    data_dir.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "secret_key": secrets.token_urlsafe(48),
+        "encryption_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(generated, handle)
+    return generated
