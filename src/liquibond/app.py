@@ -25,7 +25,11 @@ from liquibond.identity.credentials import Passwords
 from liquibond.identity.deps import resolve_subject
 from liquibond.identity.service import Credentials
 from liquibond.platform.db import Database
-from liquibond.platform.http import BodyLimitMiddleware, SecurityHeadersMiddleware, install_problem_handlers
+from liquibond.platform.http import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    install_problem_handlers,
+)
 from liquibond.platform.migrations import current_revision, head_revision
 from liquibond.platform.observability import Metrics, RequestContextMiddleware, configure_logging
 from liquibond.platform.outbox import InProcessBus, OutboxRelay
@@ -95,7 +99,13 @@ def create_app(settings: Settings | None = None, *, passwords: Passwords | None 
         allow_origins=settings.cors_origins,
         allow_credentials=False,
         allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-API-Key", "X-Request-ID"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "X-API-Key",
+            "X-Request-ID",
+        ],
         expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         max_age=600,
     )

@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 DEMO_ADMIN_EMAIL = "admin@demo.liquibond.dev"
 DEMO_INVESTOR_EMAIL = "investor@demo.liquibond.dev"
-DEMO_PASSWORD = "demo-password-123"  # demo data only; the demo refuses to run in production
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - demo data; the demo refuses production
 
 
 def _settings() -> Settings:
@@ -65,7 +65,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     migrate: Annotated[
-        bool | None, typer.Option(help="Upgrade the schema first (default: yes, except in production)")
+        bool | None,
+        typer.Option(help="Upgrade the schema first (default: yes, except in production)"),
     ] = None,
 ) -> None:
     """Run the API server."""
@@ -119,7 +120,8 @@ async def _seed_demo(settings: Settings, database: Database) -> None:
             service = IdentityService(uow.session, Credentials.from_settings(settings))
             if await service.find_user_id(email) is None:
                 await service.register(
-                    RegisterRequest(email=email, password=DEMO_PASSWORD, display_name=name), roles=roles
+                    RegisterRequest(email=email, password=DEMO_PASSWORD, display_name=name),
+                    roles=roles,
                 )
                 await uow.commit()
 
@@ -167,7 +169,9 @@ def create_user(
     try:
         request = RegisterRequest(email=email, password=password, display_name=display_name)
     except ValidationError as exc:
-        console.print(f"[red]Invalid user:[/red] {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}")
+        console.print(
+            f"[red]Invalid user:[/red] {exc.errors()[0]['loc'][-1]}: {exc.errors()[0]['msg']}"
+        )
         raise typer.Exit(2) from exc
 
     async def create(database: Database) -> str:
@@ -206,4 +210,3 @@ def audit_verify() -> None:
 def main() -> None:
     """Entry point for `python -m liquibond`."""
     app()
-

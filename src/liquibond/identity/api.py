@@ -26,8 +26,8 @@ from liquibond.identity.schemas import (
     UserOut,
 )
 from liquibond.identity.service import Principal
-from liquibond.platform.ratelimit import Rate, RateLimiter, enforce
 from liquibond.platform.audit import list_audit
+from liquibond.platform.ratelimit import Rate, RateLimiter, enforce
 from liquibond.platform.routing import Session, TransactionalRoute
 from liquibond.platform.schemas import Page, PageCursor, PageLimit, decode_cursor, encode_cursor
 
@@ -47,7 +47,9 @@ async def _limit_attempts(request: Request, action: str, account: str) -> None:
     limiter: RateLimiter = request.app.state.rate_limiter
     per_minute: int = request.app.state.settings.auth_attempts_per_minute
     rate = Rate(capacity=per_minute, per_seconds=60)
-    await enforce(limiter, rate, f"{action}:ip:{_client_ip(request)}", f"{action}:account:{account}")
+    await enforce(
+        limiter, rate, f"{action}:ip:{_client_ip(request)}", f"{action}:account:{account}"
+    )
 
 
 @auth.post("/register", status_code=status.HTTP_201_CREATED)
@@ -115,17 +117,23 @@ async def create_api_key(
 ) -> ApiKeyCreated:
     """Create an API key for a program; the `key` is shown only in this response."""
     key, secret = await identity.create_api_key(principal.user_id, body)
-    return ApiKeyCreated.model_validate({**ApiKeyOut.model_validate(key).model_dump(), "key": secret})
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyOut.model_validate(key).model_dump(), "key": secret}
+    )
 
 
 @me.get("/api-keys")
 async def list_api_keys(principal: CurrentPrincipal, identity: Identity) -> list[ApiKeyOut]:
     """The caller's API keys (never their secrets)."""
-    return [ApiKeyOut.model_validate(key) for key in await identity.list_api_keys(principal.user_id)]
+    return [
+        ApiKeyOut.model_validate(key) for key in await identity.list_api_keys(principal.user_id)
+    ]
 
 
 @me.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_api_key(key_id: uuid.UUID, principal: SessionPrincipal, identity: Identity) -> Response:
+async def revoke_api_key(
+    key_id: uuid.UUID, principal: SessionPrincipal, identity: Identity
+) -> Response:
     """Revoke one of the caller's API keys."""
     await identity.revoke_api_key(principal.user_id, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

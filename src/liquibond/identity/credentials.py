@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from liquibond.platform.errors import Unauthorized
 
-ACCESS_TOKEN_ALGORITHM = "HS256"
+ACCESS_TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name
 _REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "sid", "jti"]
 
 
@@ -37,9 +37,10 @@ class Passwords:
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         """True if `password` matches; spends the same time when there is no hash."""
         try:
-            return await run_in_threadpool(
-                self._hasher.verify, stored_hash or self._decoy, password
-            ) and stored_hash is not None
+            return (
+                await run_in_threadpool(self._hasher.verify, stored_hash or self._decoy, password)
+                and stored_hash is not None
+            )
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
@@ -99,9 +100,13 @@ class AccessTokens:
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized(code="auth.token_expired", detail="The access token expired.") from exc
+            raise Unauthorized(
+                code="auth.token_expired", detail="The access token expired."
+            ) from exc
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
-            raise Unauthorized(code="auth.token_invalid", detail="The access token is invalid.") from exc
+            raise Unauthorized(
+                code="auth.token_invalid", detail="The access token is invalid."
+            ) from exc
 
 
 def new_secret(nbytes: int = 32) -> str:

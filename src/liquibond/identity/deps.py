@@ -26,7 +26,7 @@ Identity = Annotated[IdentityService, Depends(identity_service)]
 
 
 async def optional_principal(request: Request) -> Principal | None:
-    """The caller, from `Authorization: Bearer` (JWT or API key) or `X-API-Key`; None if anonymous."""
+    """The caller from `Authorization: Bearer` (JWT or API key) or `X-API-Key`; else None."""
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
         return cached

@@ -54,7 +54,7 @@ class TokenPair(ResponseModel):
 
     access_token: str
     refresh_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - a scheme name
     expires_in: int
 
 

@@ -90,7 +90,9 @@ class Credentials:
     refresh_ttl: timedelta
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, passwords: Passwords | None = None) -> Credentials:
+    def from_settings(
+        cls, settings: Settings, *, passwords: Passwords | None = None
+    ) -> Credentials:
         """Credentials configured from settings (Argon2 parameters may be overridden for tests)."""
         return cls(
             passwords=passwords or Passwords(),
@@ -114,10 +116,14 @@ class IdentityService:
 
     # -- accounts ---------------------------------------------------------------------------
 
-    async def register(self, request: RegisterRequest, *, roles: Sequence[Role] = (Role.INVESTOR,)) -> User:
+    async def register(
+        self, request: RegisterRequest, *, roles: Sequence[Role] = (Role.INVESTOR,)
+    ) -> User:
         """Create an account; the e-mail must be new."""
         if request.password.casefold() == request.email.casefold():
-            raise Unprocessable(code="auth.weak_password", detail="The password must not be the e-mail.")
+            raise Unprocessable(
+                code="auth.weak_password", detail="The password must not be the e-mail."
+            )
         if await self.find_user_id(request.email) is not None:
             raise Conflict(code="auth.email_taken", detail="An account with this e-mail exists.")
         user = User(
@@ -128,10 +134,16 @@ class IdentityService:
         self._session.add(user)
         await self._session.flush()
         self._session.add_all(UserRole(user_id=user.id, role=role) for role in set(roles))
-        await record_audit(self._session, actor_id=user.id, action="user.registered",
-                           target=f"user:{user.id}", payload={"roles": sorted(roles)})
-        record_event(self._session, "user.registered.v1",
-                     {"user_id": str(user.id), "roles": sorted(roles)})
+        await record_audit(
+            self._session,
+            actor_id=user.id,
+            action="user.registered",
+            target=f"user:{user.id}",
+            payload={"roles": sorted(roles)},
+        )
+        record_event(
+            self._session, "user.registered.v1", {"user_id": str(user.id), "roles": sorted(roles)}
+        )
         await self._session.flush()
         return user
 
@@ -161,25 +173,37 @@ class IdentityService:
 
     # -- login sessions ----------------------------------------------------------------------
 
-    async def login(self, request: LoginRequest, *, ip: str | None, user_agent: str | None) -> TokenPair:
+    async def login(
+        self, request: LoginRequest, *, ip: str | None, user_agent: str | None
+    ) -> TokenPair:
         """Check credentials (and the second factor if enrolled) and open a login session."""
         user = await self._session.scalar(select(User).where(User.email == request.email))
         valid = await self._credentials.passwords.verify(
             user.password_hash if user else None, request.password
         )
         if user is None or not valid or not user.is_active:
-            await record_audit(self._session, actor_id=user.id if user else None,
-                               action="auth.login_failed", target=f"user:{user.id}" if user else None,
-                               payload={"ip": ip, "reason": "credentials"})
-            raise RecordedUnauthorized(code="auth.invalid_credentials",
-                                       detail="The e-mail or password is wrong.")
+            await record_audit(
+                self._session,
+                actor_id=user.id if user else None,
+                action="auth.login_failed",
+                target=f"user:{user.id}" if user else None,
+                payload={"ip": ip, "reason": "credentials"},
+            )
+            raise RecordedUnauthorized(
+                code="auth.invalid_credentials", detail="The e-mail or password is wrong."
+            )
         if user.totp_enabled:
             await self._check_second_factor(user, request.totp_code, request.recovery_code, ip=ip)
         login_session = LoginSession(user_id=user.id, ip=ip, user_agent=(user_agent or "")[:255])
         self._session.add(login_session)
         await self._session.flush()
-        await record_audit(self._session, actor_id=user.id, action="auth.login_succeeded",
-                           target=f"session:{login_session.id}", payload={"ip": ip})
+        await record_audit(
+            self._session,
+            actor_id=user.id,
+            action="auth.login_succeeded",
+            target=f"session:{login_session.id}",
+            payload={"ip": ip},
+        )
         return await self._issue_tokens(user.id, login_session.id)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
@@ -201,8 +225,12 @@ class IdentityService:
         )
         if getattr(consumed, "rowcount", 0) != 1:
             await self._revoke_session(login_session, reason="refresh_reused")
-            await record_audit(self._session, actor_id=login_session.user_id,
-                               action="auth.refresh_reused", target=f"session:{login_session.id}")
+            await record_audit(
+                self._session,
+                actor_id=login_session.user_id,
+                action="auth.refresh_reused",
+                target=f"session:{login_session.id}",
+            )
             raise RecordedUnauthorized(
                 code="auth.refresh_reused",
                 detail="This refresh token was already used; the session has been revoked.",
@@ -218,8 +246,12 @@ class IdentityService:
             raise Forbidden(code="auth.session_required", detail="Log out with a session token.")
         login_session = await self._session.get_one(LoginSession, principal.session_id)
         await self._revoke_session(login_session, reason="logout")
-        await record_audit(self._session, actor_id=principal.user_id, action="auth.logout",
-                           target=f"session:{login_session.id}")
+        await record_audit(
+            self._session,
+            actor_id=principal.user_id,
+            action="auth.logout",
+            target=f"session:{login_session.id}",
+        )
 
     async def authenticate_access_token(self, token: str) -> Principal:
         """The principal behind a valid access token of a live session."""
@@ -233,14 +265,19 @@ class IdentityService:
         ).one_or_none()
         if row is None or not row.is_active or row.revoked_at is not None:
             raise Unauthorized(code="auth.session_revoked", detail="The session has ended.")
-        return Principal(claims.user_id, await self.roles_of(claims.user_id), session_id=claims.session_id)
+        return Principal(
+            claims.user_id, await self.roles_of(claims.user_id), session_id=claims.session_id
+        )
 
     async def _issue_tokens(self, user_id: uuid.UUID, session_id: uuid.UUID) -> TokenPair:
         now = utcnow()
         refresh_token = new_secret()
         self._session.add(
-            RefreshToken(session_id=session_id, token_hash=digest(refresh_token),
-                         expires_at=now + self._credentials.refresh_ttl)
+            RefreshToken(
+                session_id=session_id,
+                token_hash=digest(refresh_token),
+                expires_at=now + self._credentials.refresh_ttl,
+            )
         )
         await self._session.flush()
         tokens = self._credentials.tokens
@@ -280,12 +317,18 @@ class IdentityService:
             raise Unprocessable(code="mfa.invalid_code", detail="The code is wrong or expired.")
         user.totp_enabled = True
         await self._session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        codes = [f"{new_secret(6)[:5]}-{new_secret(6)[:5]}".lower() for _ in range(RECOVERY_CODE_COUNT)]
+        codes = [
+            f"{new_secret(6)[:5]}-{new_secret(6)[:5]}".lower() for _ in range(RECOVERY_CODE_COUNT)
+        ]
         self._session.add_all(RecoveryCode(user_id=user.id, code_hash=digest(c)) for c in codes)
-        await record_audit(self._session, actor_id=user.id, action="mfa.enabled", target=f"user:{user.id}")
+        await record_audit(
+            self._session, actor_id=user.id, action="mfa.enabled", target=f"user:{user.id}"
+        )
         return codes
 
-    async def disable_totp(self, user_id: uuid.UUID, code: str | None, recovery_code: str | None) -> None:
+    async def disable_totp(
+        self, user_id: uuid.UUID, code: str | None, recovery_code: str | None
+    ) -> None:
         """Turn TOTP off, proven by a current code or a recovery code."""
         user = await self._session.get_one(User, user_id)
         if not user.totp_enabled:
@@ -293,21 +336,31 @@ class IdentityService:
         await self._check_second_factor(user, code, recovery_code, ip=None)
         user.totp_enabled, user.totp_secret, user.totp_last_step = False, None, None
         await self._session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        await record_audit(self._session, actor_id=user.id, action="mfa.disabled", target=f"user:{user.id}")
+        await record_audit(
+            self._session, actor_id=user.id, action="mfa.disabled", target=f"user:{user.id}"
+        )
 
     async def _check_second_factor(
         self, user: User, code: str | None, recovery_code: str | None, *, ip: str | None
     ) -> None:
         if code is None and recovery_code is None:
-            raise Unauthorized(code="auth.mfa_required",
-                               detail="Enter the code from your authenticator app.")
+            raise Unauthorized(
+                code="auth.mfa_required", detail="Enter the code from your authenticator app."
+            )
         if code is not None and self._accept_totp(user, code):
             return
         if recovery_code is not None and await self._use_recovery_code(user.id, recovery_code):
             return
-        await record_audit(self._session, actor_id=user.id, action="auth.login_failed",
-                           target=f"user:{user.id}", payload={"ip": ip, "reason": "second_factor"})
-        raise RecordedUnauthorized(code="auth.mfa_invalid", detail="The second-factor code is wrong.")
+        await record_audit(
+            self._session,
+            actor_id=user.id,
+            action="auth.login_failed",
+            target=f"user:{user.id}",
+            payload={"ip": ip, "reason": "second_factor"},
+        )
+        raise RecordedUnauthorized(
+            code="auth.mfa_invalid", detail="The second-factor code is wrong."
+        )
 
     def _accept_totp(self, user: User, code: str) -> bool:
         """Accept a code from the current or an adjacent 30 s step, never the same step twice."""
@@ -316,14 +369,18 @@ class IdentityService:
         totp = pyotp.TOTP(secret)
         current = int(time.time()) // totp.interval
         for step in (current - 1, current, current + 1):
-            if hmac.compare_digest(totp.generate_otp(step), code) and step > (user.totp_last_step or -1):
+            if hmac.compare_digest(totp.generate_otp(step), code) and step > (
+                user.totp_last_step or -1
+            ):
                 user.totp_last_step = step
                 return True
         return False
 
     async def _use_recovery_code(self, user_id: uuid.UUID, recovery_code: str) -> bool:
         candidates = await self._session.scalars(
-            select(RecoveryCode).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+            select(RecoveryCode).where(
+                RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)
+            )
         )
         for candidate in candidates:
             if same_digest(recovery_code.strip().lower(), candidate.code_hash):
@@ -339,12 +396,23 @@ class IdentityService:
             raise Unprocessable(code="api_key.expiry_in_past", detail="expires_at is in the past.")
         prefix = new_secret(6).replace("-", "x").replace("_", "y")[:8]
         secret = f"{_API_KEY_PREFIX}{prefix}_{new_secret()}"
-        key = ApiKey(user_id=user_id, name=request.name, prefix=prefix, key_hash=digest(secret),
-                     scopes=[str(s) for s in request.scopes], expires_at=request.expires_at)
+        key = ApiKey(
+            user_id=user_id,
+            name=request.name,
+            prefix=prefix,
+            key_hash=digest(secret),
+            scopes=[str(s) for s in request.scopes],
+            expires_at=request.expires_at,
+        )
         self._session.add(key)
         await self._session.flush()
-        await record_audit(self._session, actor_id=user_id, action="api_key.created",
-                           target=f"api_key:{key.id}", payload={"scopes": key.scopes})
+        await record_audit(
+            self._session,
+            actor_id=user_id,
+            action="api_key.created",
+            target=f"api_key:{key.id}",
+            payload={"scopes": key.scopes},
+        )
         return key, secret
 
     async def list_api_keys(self, user_id: uuid.UUID) -> list[ApiKey]:
@@ -361,8 +429,12 @@ class IdentityService:
         assert key is not None
         if key.revoked_at is None:
             key.revoked_at = utcnow()
-            await record_audit(self._session, actor_id=user_id, action="api_key.revoked",
-                               target=f"api_key:{key.id}")
+            await record_audit(
+                self._session,
+                actor_id=user_id,
+                action="api_key.revoked",
+                target=f"api_key:{key.id}",
+            )
 
     async def authenticate_api_key(self, presented: str) -> Principal:
         """The principal behind a live API key."""
@@ -381,8 +453,12 @@ class IdentityService:
             raise Unauthorized(code="auth.api_key_invalid", detail="The API key is invalid.")
         if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
             key.last_used_at = now  # coarse, so read-heavy programs don't write on every call
-        return Principal(user.id, await self.roles_of(user.id), api_key_id=key.id,
-                         scopes=frozenset(ApiKeyScope(s) for s in key.scopes))
+        return Principal(
+            user.id,
+            await self.roles_of(user.id),
+            api_key_id=key.id,
+            scopes=frozenset(ApiKeyScope(s) for s in key.scopes),
+        )
 
     # -- administration ----------------------------------------------------------------------
 
@@ -403,21 +479,32 @@ class IdentityService:
         users = [await self.describe(user_id) for user_id in page]
         return users, encode_cursor({"after": str(page[-1])}) if more else None
 
-    async def set_roles(self, actor: Principal, user_id: uuid.UUID, roles: Sequence[Role]) -> UserOut:
+    async def set_roles(
+        self, actor: Principal, user_id: uuid.UUID, roles: Sequence[Role]
+    ) -> UserOut:
         """Replace a user's roles; an admin cannot remove their own admin role."""
         if await self._session.get(User, user_id) is None:
             raise not_found("user")
         wanted = frozenset(roles)
         if user_id == actor.user_id and Role.ADMIN not in wanted:
-            raise Conflict(code="admin.cannot_demote_self", detail="You cannot remove your own admin role.")
+            raise Conflict(
+                code="admin.cannot_demote_self", detail="You cannot remove your own admin role."
+            )
         before = await self.roles_of(user_id)
         await self._session.execute(delete(UserRole).where(UserRole.user_id == user_id))
         self._session.add_all(UserRole(user_id=user_id, role=role) for role in wanted)
-        await record_audit(self._session, actor_id=actor.user_id, action="user.roles_changed",
-                           target=f"user:{user_id}",
-                           payload={"before": sorted(before), "after": sorted(wanted)})
-        record_event(self._session, "user.roles_changed.v1",
-                     {"user_id": str(user_id), "roles": sorted(wanted)})
+        await record_audit(
+            self._session,
+            actor_id=actor.user_id,
+            action="user.roles_changed",
+            target=f"user:{user_id}",
+            payload={"before": sorted(before), "after": sorted(wanted)},
+        )
+        record_event(
+            self._session,
+            "user.roles_changed.v1",
+            {"user_id": str(user_id), "roles": sorted(wanted)},
+        )
         await self._session.flush()
         return await self.describe(user_id)
 
@@ -431,4 +518,3 @@ def _cursor_uuid(position: dict[str, object]) -> uuid.UUID:
         return uuid.UUID(str(position["after"]))
     except (KeyError, ValueError) as exc:
         raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.") from exc
-

@@ -149,7 +149,10 @@ async def _entries(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntr
     while True:
         rows = (
             await session.scalars(
-                select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+                select(AuditEntry)
+                .where(AuditEntry.seq > last)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
             )
         ).all()
         if not rows:

@@ -16,7 +16,7 @@ class DecryptionError(ValueError):
 
 
 class FieldCipher:
-    """Encrypts a value bound to a context (e.g. `user.totp:<id>`), so ciphertexts can't be swapped."""
+    """AES-GCM bound to a context (e.g. `user.totp:<id>`), so ciphertexts can't be swapped."""
 
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:

@@ -37,7 +37,9 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
     )
 
 
-def _generic(status: int, code: str, detail: str, errors: list[FieldError] | None = None) -> Problem:
+def _generic(
+    status: int, code: str, detail: str, errors: list[FieldError] | None = None
+) -> Problem:
     return Problem(code=code, detail=detail, errors=errors or [], status=status)
 
 
@@ -57,8 +59,11 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         problem = _generic(400, "request.malformed_json", "The request body is not valid JSON.")
         return problem_response(problem, request)
     errors = [
-        FieldError(field=_field(tuple(err.get("loc", ()))), message=str(err.get("msg", "")),
-                   type=str(err.get("type", "invalid")))
+        FieldError(
+            field=_field(tuple(err.get("loc", ()))),
+            message=str(err.get("msg", "")),
+            type=str(err.get("type", "invalid")),
+        )
         for err in raw
     ]
     problem = _generic(

@@ -33,7 +33,7 @@ def _in_thread(fn: Callable[..., object], *args: object) -> None:
     def target() -> None:
         try:
             fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=target)
@@ -70,6 +70,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def current_revision_sync(url: str) -> str | None:
     """`current_revision` for callers without an event loop (the CLI)."""
+
     async def read() -> str | None:
         engine = create_engine(url)
         try:

@@ -8,6 +8,7 @@ later delivers committed events to the bus, at least once; consumers wrapped by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import uuid
 from collections.abc import Awaitable, Callable
@@ -167,7 +168,9 @@ class OutboxRelay:
             failed: int | None = None
             for row in rows:
                 try:
-                    await self._bus.publish(Event(row.event_id, row.type, row.occurred_at, row.data))
+                    await self._bus.publish(
+                        Event(row.event_id, row.type, row.occurred_at, row.data)
+                    )
                 except Exception:
                     # Stop at the first failure to keep order; the event is retried later.
                     log.exception("outbox.delivery_failed", event_type=row.type)
@@ -201,7 +204,5 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox.relay_failed")
             self._wakeup.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=poll_seconds)
-            except TimeoutError:
-                pass

@@ -59,7 +59,7 @@ class InProcessRateLimiter:
 
 
 # KEYS[1]=bucket; ARGV: capacity, refill/s. Uses the server's clock so workers agree.
-_TOKEN_BUCKET_LUA = """
+_BUCKET_LUA = """
 local capacity = tonumber(ARGV[1])
 local refill = tonumber(ARGV[2])
 local t = redis.call('TIME')
@@ -82,7 +82,7 @@ class RedisRateLimiter:
     def __init__(self, redis: Redis, *, prefix: str = "liquibond:rl:") -> None:
         self._redis = redis
         self._prefix = prefix
-        self._script = redis.register_script(_TOKEN_BUCKET_LUA)
+        self._script = redis.register_script(_BUCKET_LUA)
 
     async def acquire(self, key: str, rate: Rate) -> float:
         """Take a token or say how long until one is available."""

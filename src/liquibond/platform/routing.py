@@ -50,7 +50,7 @@ class SubjectResolver(Protocol):
 
 
 class _Claim:
-    __slots__ = ("scope", "key", "fingerprint")
+    __slots__ = ("fingerprint", "key", "scope")
 
     def __init__(self, scope: str, key: str, fingerprint: str) -> None:
         self.scope, self.key, self.fingerprint = scope, key, fingerprint
@@ -143,7 +143,10 @@ class TransactionalRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = set(kwargs.get("methods") or [])
         if "POST" in methods:
-            kwargs["dependencies"] = [Depends(idempotency_check), *(kwargs.get("dependencies") or [])]
+            kwargs["dependencies"] = [
+                Depends(idempotency_check),
+                *(kwargs.get("dependencies") or []),
+            ]
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

@@ -1,0 +1,1 @@
+"""Identity and access: users, sessions, roles, second factor, API keys."""

@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure: database, unit of work, errors, events, audit, observability."""
