@@ -91,7 +91,7 @@ def _run_in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
 async def _reset_postgres(url: str) -> None:
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name != "audit_head")
     engine = create_engine(url)
-    if await migrations.current_revision(engine) != migrations.head_revision():
+    if await migrations.current_revisions(engine) != migrations.head_revisions():
         # An earlier test migrated down; bring the schema back before emptying it.
         await asyncio.to_thread(migrations.upgrade, url)
     async with engine.begin() as conn:

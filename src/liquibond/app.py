@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import fastapi_offline
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -18,9 +20,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+import liquibond
 from liquibond import __version__
 from liquibond.config import Settings
-from liquibond.identity import api as identity_api
 from liquibond.identity.credentials import Passwords
 from liquibond.identity.deps import resolve_subject
 from liquibond.identity.service import Credentials
@@ -30,7 +32,7 @@ from liquibond.platform.http import (
     SecurityHeadersMiddleware,
     install_problem_handlers,
 )
-from liquibond.platform.migrations import current_revision, head_revision
+from liquibond.platform.migrations import current_revisions, head_revisions
 from liquibond.platform.observability import Metrics, RequestContextMiddleware, configure_logging
 from liquibond.platform.outbox import InProcessBus, OutboxRelay
 from liquibond.platform.ratelimit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
@@ -87,7 +89,7 @@ def create_app(settings: Settings | None = None, *, passwords: Passwords | None 
     app.state.credentials = Credentials.from_settings(settings, passwords=passwords)
 
     install_problem_handlers(app)
-    for router in (identity_api.auth, identity_api.me, identity_api.admin):
+    for router in domain_routers():
         app.include_router(router)
     _add_operational_routes(app, metrics)
     _add_docs(app)
@@ -112,6 +114,15 @@ def create_app(settings: Settings | None = None, *, passwords: Passwords | None 
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
+
+
+def domain_routers() -> list[APIRouter]:
+    """The routers of every domain: each `liquibond.<domain>.api` module lists its `routers`."""
+    found: list[APIRouter] = []
+    for module in pkgutil.walk_packages(liquibond.__path__, prefix="liquibond."):
+        if module.name.endswith(".api"):
+            found.extend(importlib.import_module(module.name).routers)
+    return found
 
 
 def _rate_limiter(redis: Redis | None) -> RateLimiter:
@@ -144,8 +155,10 @@ def _add_operational_routes(app: FastAPI, metrics: Metrics) -> None:
             async with database.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             checks["database"] = "ok"
-            current, head = await current_revision(database.engine), head_revision()
-            checks["migrations"] = "ok" if current == head else f"at {current}, expected {head}"
+            current, heads = await current_revisions(database.engine), head_revisions()
+            checks["migrations"] = (
+                "ok" if current == heads else f"at {sorted(current)}, expected {sorted(heads)}"
+            )
         except Exception as exc:  # readiness reports, it does not raise
             checks.setdefault("database", f"unreachable: {type(exc).__name__}")
         ready = all(value == "ok" for value in checks.values()) and len(checks) == 2

@@ -127,12 +127,12 @@ async def _seed_demo(settings: Settings, database: Database) -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Migrate the schema up (to the newest revision by default)."""
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
+    """Migrate the schema up (every domain's newest revision by default)."""
     settings = _settings()
     _prepare_data_dir(settings)
     migrations.upgrade(settings.resolved_database_url, revision)
-    console.print(f"database at {migrations.current_revision_sync(settings.resolved_database_url)}")
+    _print_revisions(settings)
 
 
 @db_app.command("downgrade")
@@ -140,16 +140,20 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target, e.g. -1 o
     """Migrate the schema down to `revision`."""
     settings = _settings()
     migrations.downgrade(settings.resolved_database_url, revision)
-    console.print(f"database at {migrations.current_revision_sync(settings.resolved_database_url)}")
+    _print_revisions(settings)
 
 
 @db_app.command("current")
 def db_current() -> None:
-    """Print the schema revision and whether it is the newest."""
-    settings = _settings()
-    current = migrations.current_revision_sync(settings.resolved_database_url)
-    head = migrations.head_revision()
-    typer.echo(f"{current or 'empty'} ({'head' if current == head else f'head is {head}'})")
+    """Print the schema revisions and whether they are the newest."""
+    _print_revisions(_settings())
+
+
+def _print_revisions(settings: Settings) -> None:
+    current = migrations.current_revisions_sync(settings.resolved_database_url)
+    heads = migrations.head_revisions()
+    state = "up to date" if current == heads else f"behind; heads are {', '.join(sorted(heads))}"
+    typer.echo(f"database at {', '.join(sorted(current)) or 'nothing'} ({state})")
 
 
 @admin_app.command("create-user")

@@ -99,6 +99,8 @@ async def test_api_keys_lifecycle_scopes_and_ownership(client: httpx.AsyncClient
     for headers in ({"X-API-Key": key["key"]}, {"Authorization": f"Bearer {key['key']}"}):
         me = await client.get("/api/v1/me", headers=headers)
         assert me.status_code == 200 and me.json()["id"] == owner.user_id
+    used = (await client.get("/api/v1/me/api-keys", headers=owner.headers)).json()
+    assert used[0]["last_used_at"] is not None
 
     # A read-only key cannot write, and keys never manage credentials.
     assert_problem(

@@ -189,3 +189,6 @@ async def audit_log(
     return Page[AuditEntryOut](
         items=[AuditEntryOut.model_validate(e) for e in page], next_cursor=next_cursor
     )
+
+
+routers = [auth, me, admin]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+import structlog
+from fastapi import BackgroundTasks, Depends, Request
 
 from liquibond.identity.models import ApiKeyScope, Role
 from liquibond.identity.service import Credentials, IdentityService, Principal
+from liquibond.platform.db import Database
 from liquibond.platform.errors import Forbidden, Unauthorized
 from liquibond.platform.routing import get_session
+from liquibond.platform.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _API_KEY_MARK = "lb_"
@@ -25,7 +31,7 @@ def identity_service(request: Request) -> IdentityService:
 Identity = Annotated[IdentityService, Depends(identity_service)]
 
 
-async def optional_principal(request: Request) -> Principal | None:
+async def _authenticate(request: Request) -> Principal | None:
     """The caller from `Authorization: Bearer` (JWT or API key) or `X-API-Key`; else None."""
     if hasattr(request.state, "principal"):
         cached: Principal | None = request.state.principal
@@ -51,9 +57,32 @@ async def optional_principal(request: Request) -> Principal | None:
     return principal
 
 
+async def optional_principal(request: Request, background: BackgroundTasks) -> Principal | None:
+    """The caller, or None when anonymous; records API-key use after the response."""
+    principal = await _authenticate(request)
+    if principal is not None and principal.api_key_id is not None:
+        # Its own short transaction after the response: read requests stay read-only.
+        background.add_task(
+            _touch_api_key,
+            request.app.state.database,
+            request.app.state.credentials,
+            principal.api_key_id,
+        )
+    return principal
+
+
+async def _touch_api_key(database: Database, credentials: Credentials, key_id: uuid.UUID) -> None:
+    try:
+        async with UnitOfWork(database) as uow:
+            await IdentityService(uow.session, credentials).touch_api_key(key_id)
+            await uow.commit()
+    except Exception:
+        log.warning("api_key.touch_failed", api_key_id=str(key_id), exc_info=True)
+
+
 async def resolve_subject(request: Request) -> str | None:
     """The caller's user id as text (scopes idempotency keys per user)."""
-    principal = await optional_principal(request)
+    principal = await _authenticate(request)
     return str(principal.user_id) if principal else None
 
 

@@ -437,7 +437,7 @@ class IdentityService:
             )
 
     async def authenticate_api_key(self, presented: str) -> Principal:
-        """The principal behind a live API key."""
+        """The principal behind a live API key (its use is recorded with `touch_api_key`)."""
         prefix = presented.removeprefix(_API_KEY_PREFIX).partition("_")[0]
         key = await self._session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
         now = utcnow()
@@ -451,13 +451,23 @@ class IdentityService:
         user = await self._session.get_one(User, key.user_id)
         if not user.is_active:
             raise Unauthorized(code="auth.api_key_invalid", detail="The API key is invalid.")
-        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-            key.last_used_at = now  # coarse, so read-heavy programs don't write on every call
         return Principal(
             user.id,
             await self.roles_of(user.id),
             api_key_id=key.id,
             scopes=frozenset(ApiKeyScope(s) for s in key.scopes),
+        )
+
+    async def touch_api_key(self, key_id: uuid.UUID) -> None:
+        """Record that a key was used, at minute granularity so busy programs rarely write."""
+        now = utcnow()
+        await self._session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key_id)
+            .where(
+                (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - timedelta(minutes=1))
+            )
+            .values(last_used_at=now)
         )
 
     # -- administration ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from liquibond.models import metadata
-from liquibond.platform.db import create_engine
+from liquibond.platform.db import SQLITE_WRITE, create_engine
 
 config = context.config
 
@@ -28,6 +28,8 @@ async def _run_async(url: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
+            # SQLite: take the write lock at BEGIN, so a running server's reads can't wedge us.
+            await connection.execution_options(**{SQLITE_WRITE: True})
             await connection.run_sync(_run)
     finally:
         await engine.dispose()

@@ -1,4 +1,9 @@
-"""Schema migrations (Alembic), driven from code: the CLI, tests and /readyz use this."""
+"""Schema migrations (Alembic), driven from code: the CLI, tests and /readyz use this.
+
+The platform's revision `0001` is the root; each domain owns a branch of revisions that
+starts from it (`branch_labels=("<domain>",)`, `depends_on` for tables it references), so
+domains evolve their schemas independently. "Up to date" means every branch is at its head.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +48,8 @@ def _in_thread(fn: Callable[..., object], *args: object) -> None:
         raise errors[0]
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` up to `revision`."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Migrate the database at `url` up to `revision` (every branch's head by default)."""
     _in_thread(command.upgrade, alembic_config(url), revision)
 
 
@@ -53,28 +58,28 @@ def downgrade(url: str, revision: str) -> None:
     _in_thread(command.downgrade, alembic_config(url), revision)
 
 
-def head_revision() -> str | None:
-    """The newest migration shipped with this code."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The newest revision of every branch shipped with this code."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
-def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+def _current(connection: Connection) -> frozenset[str]:
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at (None if never migrated)."""
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The revisions the database is at (empty if never migrated)."""
     async with engine.connect() as connection:
         return await connection.run_sync(_current)
 
 
-def current_revision_sync(url: str) -> str | None:
-    """`current_revision` for callers without an event loop (the CLI)."""
+def current_revisions_sync(url: str) -> frozenset[str]:
+    """`current_revisions` for callers without an event loop (the CLI)."""
 
-    async def read() -> str | None:
+    async def read() -> frozenset[str]:
         engine = create_engine(url)
         try:
-            return await current_revision(engine)
+            return await current_revisions(engine)
         finally:
             await engine.dispose()
 
