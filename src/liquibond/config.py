@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -44,6 +46,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, description="JWT signing key")
     encryption_key: SecretStr | None = Field(
         default=None, description="base64 of 32 bytes, for field-level encryption of PII"
+    )
+
+    webhook_secrets: SecretStr | None = Field(
+        default=None, description="source=secret pairs, comma-separated, for inbound webhooks"
     )
 
     host: str = "127.0.0.1"
@@ -119,6 +125,28 @@ class Settings(BaseSettings):
     def field_encryption_key(self) -> bytes:
         """The 32-byte AES-GCM key for field-level encryption of PII."""
         return _decode_key(self._secret("encryption_key"))
+
+    def webhook_secret(self, source: str) -> bytes:
+        """The shared secret for webhooks from `source` (e.g. `payments`, `kyc`).
+
+        `LIQUIBOND_WEBHOOK_SECRETS` maps sources to secrets (`payments=...,kyc=...`), as issued
+        by the provider; without one, a per-source key is derived from the secret key, which
+        suits the sandbox rails that run inside Liquibond.
+        """
+        configured = (
+            dict(
+                item.split("=", 1)
+                for item in self.webhook_secrets.get_secret_value().split(",")
+                if "=" in item
+            )
+            if self.webhook_secrets
+            else {}
+        )
+        if source in configured:
+            return configured[source].strip().encode()
+        return hmac.new(
+            self.jwt_key.encode(), f"webhook:{source}".encode(), hashlib.sha256
+        ).digest()
 
     def _secret(self, name: str) -> str:
         configured: SecretStr | None = getattr(self, name)

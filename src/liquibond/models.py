@@ -10,10 +10,10 @@ import importlib
 import pkgutil
 
 import liquibond
-from liquibond.platform import audit, outbox, routing
+from liquibond.platform import audit, outbox, routing, webhooks
 from liquibond.platform.db import Base
 
-PLATFORM_TABLE_MODULES = (audit, outbox, routing)
+PLATFORM_TABLE_MODULES = (audit, outbox, routing, webhooks)
 
 
 def _import_domain_models() -> list[str]:
