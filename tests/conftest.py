@@ -78,6 +78,7 @@ def postgres_database() -> Iterator[str]:
 
     _run_in_thread(execute(f'CREATE DATABASE "{name}"'))
     migrations.upgrade(url)
+    _run_in_thread(_snapshot_seed_rows(url))
     yield url
     _run_in_thread(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -88,15 +89,31 @@ def _run_in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
         pool.submit(asyncio.run, coroutine).result()
 
 
+_SEED_ROWS: dict[str, list[dict[str, Any]]] = {}
+
+
+async def _snapshot_seed_rows(url: str) -> None:
+    """Remember the rows migrations seed (assets, the audit head), to restore after each reset."""
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            rows = (await conn.execute(table.select())).mappings().all()
+            if rows:
+                _SEED_ROWS[table.name] = [dict(row) for row in rows]
+    await engine.dispose()
+
+
 async def _reset_postgres(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name != "audit_head")
     engine = create_engine(url)
     if await migrations.current_revisions(engine) != migrations.head_revisions():
         # An earlier test migrated down; bring the schema back before emptying it.
         await asyncio.to_thread(migrations.upgrade, url)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
+        for table in metadata.sorted_tables:
+            if table.name in _SEED_ROWS:
+                await conn.execute(table.insert(), _SEED_ROWS[table.name])
     await engine.dispose()
 
 

@@ -15,6 +15,7 @@ from liquibond.config import ConfigurationError, Settings
 from liquibond.identity.models import Role
 from liquibond.identity.schemas import RegisterRequest
 from liquibond.identity.service import Credentials, IdentityService
+from liquibond.ledger.service import LedgerService
 from liquibond.platform import migrations
 from liquibond.platform.audit import verify_audit_chain
 from liquibond.platform.db import Database
@@ -25,9 +26,11 @@ app = typer.Typer(help="Liquibond: a marketplace that makes bonds liquid.", no_a
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 admin_app = typer.Typer(help="Administration.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
+app.add_typer(ledger_app, name="ledger")
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -209,6 +212,24 @@ def audit_verify() -> None:
             typer.echo(f"BROKEN {line}")
         raise typer.Exit(1)
     typer.echo("audit log intact")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check every entry balances, every asset sums to zero, every balance equals its postings."""
+    settings = _settings()
+
+    async def verify(database: Database) -> list[str]:
+        async with UnitOfWork(database, write=False) as uow:
+            breaks = await LedgerService(uow.session).verify()
+            return [f"{b.invariant}: {b.culprit}: {b.detail}" for b in breaks]
+
+    breaks = _with_database(settings, verify)
+    if breaks:
+        for line in breaks:
+            typer.echo(f"BROKEN {line}")
+        raise typer.Exit(1)
+    typer.echo("ledger balances")
 
 
 def main() -> None:
