@@ -154,8 +154,8 @@ def db_current() -> None:
 
 def _print_revisions(settings: Settings) -> None:
     current = migrations.current_revisions_sync(settings.resolved_database_url)
-    heads = migrations.head_revisions()
-    state = "up to date" if current == heads else f"behind; heads are {', '.join(sorted(heads))}"
+    pending = migrations.pending_revisions(current)
+    state = "up to date" if not pending else f"pending: {', '.join(sorted(pending))}"
     typer.echo(f"database at {', '.join(sorted(current)) or 'nothing'} ({state})")
 
 

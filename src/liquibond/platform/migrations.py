@@ -58,9 +58,24 @@ def downgrade(url: str, revision: str) -> None:
     _in_thread(command.downgrade, alembic_config(url), revision)
 
 
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head_revisions() -> frozenset[str]:
     """The newest revision of every branch shipped with this code."""
-    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    return frozenset(_script().get_heads())
+
+
+def pending_revisions(current: frozenset[str]) -> frozenset[str]:
+    """Revisions shipped with this code but not applied to a database at `current`."""
+    script = _script()
+    applied = (
+        {r.revision for r in script.iterate_revisions(tuple(current), "base") if r is not None}
+        if current
+        else set()
+    )
+    return frozenset(rev.revision for rev in script.walk_revisions()) - applied
 
 
 def _current(connection: Connection) -> frozenset[str]:

@@ -1,0 +1,1 @@
+"""Instruments: bonds (and later other securities), their terms and trading status."""

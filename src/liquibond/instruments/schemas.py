@@ -1,0 +1,166 @@
+"""Instrument API shapes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, field_serializer, model_validator
+from pydantic_core import PydanticCustomError
+
+from liquibond.instruments.isin import is_valid_isin
+from liquibond.instruments.models import COUPON_RATE_SCALE, PRICE_SCALE, InstrumentStatus
+from liquibond.platform.db import canonical_decimal
+from liquibond.platform.schemas import RequestModel, ResponseModel
+
+
+class DayCount(StrEnum):
+    """Day-count conventions Liquibond prices bonds with (see liquibond.analytics)."""
+
+    THIRTY_360 = "30/360"  # Indian G-secs, US corporate
+    THIRTY_E_360 = "30E/360"
+    ACT_360 = "ACT/360"
+    ACT_365F = "ACT/365F"
+    ACT_ACT_ICMA = "ACT/ACT-ICMA"
+    ACT_ACT_ISDA = "ACT/ACT-ISDA"
+    ACT_ACT_SEBI = "ACT/ACT-SEBI"  # Indian corporate bonds
+
+
+class SettlementCycle(StrEnum):
+    """Business days from trade to settlement."""
+
+    T0 = "T+0"
+    T1 = "T+1"
+    T2 = "T+2"
+
+    @property
+    def days(self) -> int:
+        """The cycle as a number of business days."""
+        return int(self.value[2:])
+
+
+def _isin(value: str) -> str:
+    value = value.strip().upper()
+    if not is_valid_isin(value):
+        raise PydanticCustomError("isin_invalid", "not a valid ISIN (format or check digit)")
+    return value
+
+
+Isin = Annotated[str, Field(min_length=12, max_length=12), AfterValidator(_isin)]
+CouponRate = Annotated[Decimal, Field(ge=0, le=50, decimal_places=COUPON_RATE_SCALE)]
+TickSize = Annotated[Decimal, Field(gt=0, le=100, decimal_places=PRICE_SCALE)]
+Frequency = Literal[0, 1, 2, 4, 12]
+Units = Annotated[int, Field(gt=0, le=10**15)]
+
+
+class _Terms(RequestModel):
+    """Terms shared by creation and update."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        values = self.model_dump(exclude_unset=True)
+        issue, maturity = values.get("issue_date"), values.get("maturity_date")
+        if issue and maturity and maturity <= issue:
+            raise PydanticCustomError(
+                "maturity_before_issue", "maturity_date must be after issue_date"
+            )
+        first = values.get("first_coupon_date")
+        if first and ((issue and first <= issue) or (maturity and first > maturity)):
+            raise PydanticCustomError(
+                "first_coupon_outside_life",
+                "first_coupon_date must fall after issue and by maturity",
+            )
+        rate, frequency = values.get("coupon_rate"), values.get("coupon_frequency")
+        if rate is not None and frequency is not None and (rate == 0) != (frequency == 0):
+            raise PydanticCustomError(
+                "zero_coupon_mismatch",
+                "a zero coupon rate goes with coupon_frequency 0, and only it",
+            )
+        return self
+
+
+class InstrumentCreate(_Terms):
+    """A bond an issuer drafts."""
+
+    isin: Isin
+    name: str = Field(min_length=3, max_length=200)
+    currency: str = Field(default="INR", pattern=r"^[A-Z]{3,5}$")
+    face_value: Units = Field(description="Face value of one unit, in minor units of the currency")
+    coupon_rate: CouponRate = Field(description="Annual coupon in percent, e.g. 7.26")
+    coupon_frequency: Frequency
+    day_count: DayCount
+    issue_date: date
+    maturity_date: date
+    first_coupon_date: date | None = None
+    issue_size_units: Units
+    min_lot: Units = 1
+    lot_increment: Units = 1
+    tick_size: TickSize = Decimal("0.0025")
+    settlement_cycle: SettlementCycle = SettlementCycle.T1
+    credit_rating: str = Field(min_length=1, max_length=20)
+    rating_agency: str | None = Field(default=None, max_length=50)
+    calendar: str = Field(default="NSE", pattern=r"^[A-Z]{2,10}$")
+
+
+class InstrumentUpdate(_Terms):
+    """Changes to a draft (every term) or to a listed bond (market parameters only, by an admin)."""
+
+    name: str | None = Field(default=None, min_length=3, max_length=200)
+    face_value: Units | None = None
+    coupon_rate: CouponRate | None = None
+    coupon_frequency: Frequency | None = None
+    day_count: DayCount | None = None
+    issue_date: date | None = None
+    maturity_date: date | None = None
+    first_coupon_date: date | None = None
+    issue_size_units: Units | None = None
+    min_lot: Units | None = None
+    lot_increment: Units | None = None
+    tick_size: TickSize | None = None
+    settlement_cycle: SettlementCycle | None = None
+    credit_rating: str | None = Field(default=None, min_length=1, max_length=20)
+    rating_agency: str | None = Field(default=None, max_length=50)
+    calendar: str | None = Field(default=None, pattern=r"^[A-Z]{2,10}$")
+
+
+class StatusChange(RequestModel):
+    """Why the status changes (required to reject, suspend or delist)."""
+
+    reason: str | None = Field(default=None, min_length=3, max_length=500)
+
+
+class InstrumentOut(ResponseModel):
+    """An instrument as shown to the public (listed) or its issuer and admins (any status)."""
+
+    @field_serializer("coupon_rate", "tick_size")
+    def _canonical(self, value: Decimal) -> str:
+        return str(canonical_decimal(value))
+
+    id: uuid.UUID
+    isin: str
+    name: str
+    kind: str
+    issuer_id: uuid.UUID
+    status: InstrumentStatus
+    status_reason: str | None
+    currency: str
+    face_value: int
+    coupon_rate: Decimal
+    coupon_frequency: int
+    day_count: DayCount
+    issue_date: date
+    maturity_date: date
+    first_coupon_date: date | None
+    issue_size_units: int
+    min_lot: int
+    lot_increment: int
+    tick_size: Decimal
+    settlement_cycle: SettlementCycle
+    credit_rating: str
+    rating_agency: str | None
+    calendar: str
+    listed_at: datetime | None
+    created_at: datetime

@@ -1,0 +1,285 @@
+"""Instrument use cases: issuers draft and submit, admins approve (list), suspend, resume."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liquibond.identity.models import Role
+from liquibond.identity.service import Principal
+from liquibond.instruments.lifecycle import PUBLIC_STATUSES, InstrumentAction, next_status
+from liquibond.instruments.models import Instrument, InstrumentStatus
+from liquibond.instruments.schemas import (
+    InstrumentCreate,
+    InstrumentOut,
+    InstrumentUpdate,
+    SettlementCycle,
+)
+from liquibond.ledger.entries import ISSUANCE, AccountKey, Owner
+from liquibond.ledger.models import AssetKind, Bucket
+from liquibond.ledger.service import LedgerService
+from liquibond.platform.audit import record_audit
+from liquibond.platform.db import utcnow
+from liquibond.platform.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Unprocessable,
+    not_found,
+)
+from liquibond.platform.outbox import record_event
+from liquibond.platform.schemas import decode_cursor, encode_cursor
+
+#: Who may take each action: the owning issuer submits; admins do the rest.
+_ADMIN_ACTIONS = frozenset(
+    {
+        InstrumentAction.APPROVE,
+        InstrumentAction.REJECT,
+        InstrumentAction.SUSPEND,
+        InstrumentAction.RESUME,
+        InstrumentAction.MATURE,
+        InstrumentAction.DELIST,
+    }
+)
+_REASON_REQUIRED = frozenset(
+    {InstrumentAction.REJECT, InstrumentAction.SUSPEND, InstrumentAction.DELIST}
+)
+#: Market parameters an admin may change on a listed bond; the economic terms are fixed.
+_LISTED_EDITABLE = frozenset(
+    {"name", "tick_size", "credit_rating", "rating_agency", "min_lot", "lot_increment"}
+)
+
+
+def to_out(instrument: Instrument) -> InstrumentOut:
+    """The API view of an instrument."""
+    fields: dict[str, Any] = {
+        column: getattr(instrument, column)
+        for column in InstrumentOut.model_fields
+        if column != "settlement_cycle"
+    }
+    return InstrumentOut.model_validate(
+        {**fields, "settlement_cycle": f"T+{instrument.settlement_cycle_days}"}
+    )
+
+
+class InstrumentService:
+    """Instrument use cases over one unit of work's session; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def draft(self, actor: Principal, request: InstrumentCreate) -> Instrument:
+        """An issuer drafts a bond; it stays private until listed."""
+        if not actor.has_role(Role.ISSUER):
+            raise Forbidden(code="auth.forbidden_role", detail="Only issuers draft instruments.")
+        if await self._session.scalar(select(Instrument.id).where(Instrument.isin == request.isin)):
+            raise Conflict(code="instrument.isin_taken", detail=f"{request.isin} already exists.")
+        currency = await LedgerService(self._session).asset(request.currency)
+        if currency.kind != AssetKind.CURRENCY:
+            raise Unprocessable(
+                code="instrument.not_a_currency", detail=f"{request.currency} is not a currency."
+            )
+        terms = request.model_dump(exclude={"settlement_cycle"})
+        instrument = Instrument(
+            **terms,
+            settlement_cycle_days=request.settlement_cycle.days,
+            issuer_id=actor.user_id,
+            status=InstrumentStatus.DRAFT.value,
+        )
+        self._session.add(instrument)
+        await self._session.flush()
+        await record_audit(
+            self._session,
+            actor_id=actor.user_id,
+            action="instrument.drafted",
+            target=f"instrument:{instrument.id}",
+            payload={"isin": instrument.isin},
+        )
+        return instrument
+
+    async def get(self, viewer: Principal | None, instrument_id: uuid.UUID) -> Instrument:
+        """An instrument the viewer may see: public once listed; before, its issuer and admins."""
+        instrument = await self._session.get(Instrument, instrument_id)
+        if instrument is None or not _visible(instrument, viewer):
+            raise not_found("instrument")
+        return instrument
+
+    async def search(
+        self,
+        viewer: Principal | None,
+        *,
+        limit: int,
+        cursor: str | None,
+        status: InstrumentStatus | None,
+        issuer_id: uuid.UUID | None,
+        query: str | None,
+    ) -> tuple[list[Instrument], str | None]:
+        """Instruments the viewer may see, by ISIN order, filtered, one page at a time."""
+        statement = select(Instrument).order_by(Instrument.isin).limit(limit + 1)
+        if viewer is None or not viewer.has_role(Role.ADMIN):
+            visible: ColumnElement[bool] = Instrument.status.in_([s.value for s in PUBLIC_STATUSES])
+            if viewer is not None:
+                visible = or_(visible, Instrument.issuer_id == viewer.user_id)
+            statement = statement.where(visible)
+        position = decode_cursor(cursor)
+        if position is not None:
+            after = position.get("after")
+            if not isinstance(after, str):
+                raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.")
+            statement = statement.where(Instrument.isin > after)
+        if status is not None:
+            statement = statement.where(Instrument.status == status.value)
+        if issuer_id is not None:
+            statement = statement.where(Instrument.issuer_id == issuer_id)
+        if query:
+            pattern = query.strip()
+            statement = statement.where(
+                or_(
+                    Instrument.isin.startswith(pattern.upper(), autoescape=True),
+                    Instrument.name.icontains(pattern, autoescape=True),
+                )
+            )
+        rows = list(await self._session.scalars(statement))
+        page = rows[:limit]
+        return page, encode_cursor({"after": page[-1].isin}) if len(rows) > limit else None
+
+    async def update(
+        self, actor: Principal, instrument_id: uuid.UUID, change: InstrumentUpdate
+    ) -> Instrument:
+        """Edit a draft (its issuer) or a listed bond's market parameters (an admin)."""
+        instrument = await self.get(actor, instrument_id)
+        values = change.model_dump(exclude_unset=True)
+        status = InstrumentStatus(instrument.status)
+        if status is InstrumentStatus.DRAFT and instrument.issuer_id == actor.user_id:
+            allowed: frozenset[str] | None = None
+        elif status in (InstrumentStatus.LISTED, InstrumentStatus.SUSPENDED) and actor.has_role(
+            Role.ADMIN
+        ):
+            allowed = _LISTED_EDITABLE
+        else:
+            raise Conflict(
+                code="instrument.not_editable",
+                detail=f"A {status.value} instrument cannot be edited by you.",
+            )
+        if allowed is not None and (refused := sorted(set(values) - allowed)):
+            raise Conflict(
+                code="instrument.not_editable", detail=f"Fixed once listed: {', '.join(refused)}."
+            )
+        if "settlement_cycle" in values:
+            instrument.settlement_cycle_days = SettlementCycle(values.pop("settlement_cycle")).days
+        for name, value in values.items():
+            setattr(instrument, name, value)
+        _check_terms(instrument)
+        instrument.updated_at = utcnow()
+        await self._session.flush()
+        await record_audit(
+            self._session,
+            actor_id=actor.user_id,
+            action="instrument.updated",
+            target=f"instrument:{instrument.id}",
+            payload={k: str(v) for k, v in change.model_dump(exclude_unset=True).items()},
+        )
+        return instrument
+
+    async def act(
+        self,
+        actor: Principal,
+        instrument_id: uuid.UUID,
+        action: InstrumentAction,
+        reason: str | None,
+    ) -> Instrument:
+        """Take a lifecycle action; the only way an instrument's status changes."""
+        instrument = await self.get(actor, instrument_id)
+        if action in _ADMIN_ACTIONS:
+            if not actor.has_role(Role.ADMIN):
+                raise Forbidden(code="auth.forbidden_role", detail=f"Only admins {action.value}.")
+        elif instrument.issuer_id != actor.user_id:
+            raise Forbidden(code="instrument.not_issuer", detail="Only the issuer submits.")
+        if action in _REASON_REQUIRED and not reason:
+            raise Unprocessable(
+                code="instrument.reason_required", detail=f"Say why you {action.value} it."
+            )
+        current = InstrumentStatus(instrument.status)
+        target = next_status(current, action)
+        if target is None:
+            raise Conflict(
+                code="instrument.invalid_transition",
+                detail=f"Cannot {action.value} a {current.value} instrument.",
+            )
+        if action is InstrumentAction.APPROVE:
+            await self._list(instrument, actor)
+        instrument.status = target.value
+        instrument.status_reason = reason
+        instrument.updated_at = utcnow()
+        await self._session.flush()
+        await record_audit(
+            self._session,
+            actor_id=actor.user_id,
+            action=f"instrument.{action.value}",
+            target=f"instrument:{instrument.id}",
+            payload={"from": current.value, "to": target.value, "reason": reason},
+        )
+        record_event(
+            self._session,
+            f"instrument.{target.value}.v1",
+            {
+                "instrument_id": str(instrument.id),
+                "isin": instrument.isin,
+                "status": target.value,
+                "reason": reason,
+            },
+        )
+        return instrument
+
+    async def _list(self, instrument: Instrument, actor: Principal) -> None:
+        """Listing registers the bond's units as an asset and mints them to the issuer."""
+        if instrument.maturity_date <= date.today():
+            raise Conflict(code="instrument.already_matured", detail="The bond has matured.")
+        ledger = LedgerService(self._session)
+        await ledger.register_asset(instrument.isin, AssetKind.BOND, 0, instrument.name[:100])
+        await ledger.move(
+            "issuance",
+            f"Issuance of {instrument.isin}",
+            source=AccountKey(ISSUANCE, instrument.isin, Bucket.SYSTEM),
+            destination=AccountKey(
+                Owner.user(instrument.issuer_id), instrument.isin, Bucket.AVAILABLE
+            ),
+            amount=instrument.issue_size_units,
+            reference=f"issuance:{instrument.id}",
+            actor_id=actor.user_id,
+        )
+        instrument.listed_at = utcnow()
+
+
+def _visible(instrument: Instrument, viewer: Principal | None) -> bool:
+    if InstrumentStatus(instrument.status) in PUBLIC_STATUSES:
+        return True
+    return viewer is not None and (
+        viewer.user_id == instrument.issuer_id or viewer.has_role(Role.ADMIN)
+    )
+
+
+def _check_terms(instrument: Instrument) -> None:
+    """Re-validate the combined terms after a partial update."""
+    try:
+        InstrumentUpdate.model_validate(
+            {
+                "issue_date": instrument.issue_date,
+                "maturity_date": instrument.maturity_date,
+                "first_coupon_date": instrument.first_coupon_date,
+                "coupon_rate": instrument.coupon_rate,
+                "coupon_frequency": instrument.coupon_frequency,
+            }
+        )
+    except ValidationError as exc:
+        raise Unprocessable(
+            code="instrument.inconsistent_terms",
+            detail="The terms contradict each other after this change.",
+            errors=[FieldError("body", str(e["msg"]), str(e["type"])) for e in exc.errors()],
+        ) from exc
