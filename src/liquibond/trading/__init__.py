@@ -1,0 +1,1 @@
+"""Trading: order entry, pre-trade checks, the engine runner and market data."""
