@@ -103,6 +103,7 @@ def demo(
     if settings.is_production:
         console.print("[red]The demo never runs with LIQUIBOND_ENV=production.[/red]")
         raise typer.Exit(2)
+    settings = settings.model_copy(update={"demo_mode": True, "log_json": False})
     _prepare_data_dir(settings)
     migrations.upgrade(settings.resolved_database_url)
     _with_database(settings, lambda database: _seed_demo(settings, database))

@@ -11,7 +11,7 @@ import secrets
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=30)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
 
+    demo_mode: bool = Field(
+        default=False, description="demo faucet and data; refused in production"
+    )
+    payment_rail: Literal["sandbox"] = "sandbox"
+    sandbox_rail_delay_seconds: float = Field(default=0.5, ge=0)
+
     auth_attempts_per_minute: int = Field(default=10, ge=1)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
@@ -92,6 +98,8 @@ class Settings(BaseSettings):
                 for name in _GENERATED_SECRETS
                 if getattr(self, name) is None
             ]
+            if self.demo_mode:
+                raise ConfigurationError("LIQUIBOND_DEMO_MODE cannot be on in production.")
             if missing:
                 raise ConfigurationError(
                     f"{', '.join(missing)} must be set when LIQUIBOND_ENV=production; "

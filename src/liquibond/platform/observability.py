@@ -68,7 +68,11 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact_sensitive,
     ]
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    # Console tracebacks never show local variables: they may hold PII or secrets.
+    console = structlog.dev.ConsoleRenderer(
+        exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+    )
+    renderer: Any = structlog.processors.JSONRenderer() if json else console
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -1,0 +1,1 @@
+"""KYC onboarding: investor submissions, provider verification, compliance review."""

@@ -1,0 +1,1 @@
+"""Payments: deposits and withdrawals over UPI and RTGS, bank accounts, reconciliation."""
