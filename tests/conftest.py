@@ -28,9 +28,11 @@ from sqlalchemy.engine import make_url
 from liquibond.app import create_app
 from liquibond.config import Environment, Settings
 from liquibond.identity.credentials import Passwords
+from liquibond.ledger.service import LedgerService
 from liquibond.models import metadata
 from liquibond.platform import migrations
-from liquibond.platform.db import create_engine
+from liquibond.platform.db import Database, create_engine
+from liquibond.platform.uow import UnitOfWork
 
 POSTGRES_URL = os.environ.get("LIQUIBOND_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("LIQUIBOND_TEST_REDIS_URL")
@@ -124,15 +126,33 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated database of the test's backend."""
+async def database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """An empty, migrated database of the test's backend. Whatever the test did, the ledger
+    must still balance afterwards (`liquibond ledger verify` over every test's traffic)."""
     if backend == "sqlite":
         path = tmp_path / "liquibond.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite+aiosqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_database")
-    await _reset_postgres(url)
-    return url
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+        await _reset_postgres(url)
+    yield url
+    if request.node.get_closest_marker("corrupts_ledger") is None:
+        await _assert_ledger_balances(url)
+
+
+async def _assert_ledger_balances(url: str) -> None:
+    database = Database(url)
+    try:
+        if migrations.pending_revisions(await migrations.current_revisions(database.engine)):
+            return  # the test migrated down; there is no ledger to check
+        async with UnitOfWork(database, write=False) as uow:
+            breaks = await LedgerService(uow.session).verify()
+        assert breaks == [], f"the test left the ledger unbalanced: {breaks}"
+    finally:
+        await database.dispose()
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from liquibond.config import ConfigurationError, Settings
+from liquibond.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from liquibond.identity.models import Role
 from liquibond.identity.schemas import RegisterRequest
 from liquibond.identity.service import Credentials, IdentityService
@@ -34,10 +35,6 @@ app.add_typer(ledger_app, name="ledger")
 
 console = Console(stderr=True)
 T = TypeVar("T")
-
-DEMO_ADMIN_EMAIL = "admin@demo.liquibond.dev"
-DEMO_INVESTOR_EMAIL = "investor@demo.liquibond.dev"
-DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - demo data; the demo refuses production
 
 
 def _settings() -> Settings:
@@ -106,28 +103,13 @@ def demo(
     settings = settings.model_copy(update={"demo_mode": True, "log_json": False})
     _prepare_data_dir(settings)
     migrations.upgrade(settings.resolved_database_url)
-    _with_database(settings, lambda database: _seed_demo(settings, database))
+    _with_database(settings, lambda database: seed_demo(settings, database))
+    logins = "\n".join(f"  {email} / {DEMO_PASSWORD}" for email, _, _ in DEMO_USERS)
     console.print(
         f"[green]Liquibond demo[/green] at http://{host}:{port}  (API docs: http://{host}:{port}/docs)\n"
-        f"  admin:    {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
-        f"  investor: {DEMO_INVESTOR_EMAIL} / {DEMO_PASSWORD}"
+        f"{logins}\nNew users get demo funds; KYC is verified by the sandbox provider."
     )
     _serve(settings, host, port)
-
-
-async def _seed_demo(settings: Settings, database: Database) -> None:
-    for email, name, roles in (
-        (DEMO_ADMIN_EMAIL, "Demo Admin", (Role.ADMIN, Role.COMPLIANCE)),
-        (DEMO_INVESTOR_EMAIL, "Demo Investor", (Role.INVESTOR,)),
-    ):
-        async with UnitOfWork(database) as uow:
-            service = IdentityService(uow.session, Credentials.from_settings(settings))
-            if await service.find_user_id(email) is None:
-                await service.register(
-                    RegisterRequest(email=email, password=DEMO_PASSWORD, display_name=name),
-                    roles=roles,
-                )
-                await uow.commit()
 
 
 @db_app.command("upgrade")

@@ -175,6 +175,7 @@ async def test_unknown_asset_is_404(database: Database) -> None:
         assert getattr(missing.value, "code", None) == "asset.not_found"
 
 
+@pytest.mark.corrupts_ledger
 async def test_verify_names_the_culprit(
     database: Database, database_url: str, tmp_path: Path
 ) -> None:

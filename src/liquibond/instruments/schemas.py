@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, field_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
+from liquibond.analytics import calendar_codes
 from liquibond.instruments.isin import is_valid_isin
 from liquibond.instruments.models import COUPON_RATE_SCALE, PRICE_SCALE, InstrumentStatus
 from liquibond.platform.db import canonical_decimal
@@ -40,6 +41,19 @@ class SettlementCycle(StrEnum):
     def days(self) -> int:
         """The cycle as a number of business days."""
         return int(self.value[2:])
+
+
+def _calendar(value: str) -> str:
+    if value not in calendar_codes():
+        raise PydanticCustomError(
+            "calendar_unknown",
+            "unknown calendar; one of {codes}",
+            {"codes": ", ".join(calendar_codes())},
+        )
+    return value
+
+
+CalendarCode = Annotated[str, Field(pattern=r"^[A-Z]{2,10}$"), AfterValidator(_calendar)]
 
 
 def _isin(value: str) -> str:
@@ -102,7 +116,7 @@ class InstrumentCreate(_Terms):
     settlement_cycle: SettlementCycle = SettlementCycle.T1
     credit_rating: str = Field(min_length=1, max_length=20)
     rating_agency: str | None = Field(default=None, max_length=50)
-    calendar: str = Field(default="NSE", pattern=r"^[A-Z]{2,10}$")
+    calendar: CalendarCode = "NSE"
 
 
 class InstrumentUpdate(_Terms):
@@ -123,7 +137,7 @@ class InstrumentUpdate(_Terms):
     settlement_cycle: SettlementCycle | None = None
     credit_rating: str | None = Field(default=None, min_length=1, max_length=20)
     rating_agency: str | None = Field(default=None, max_length=50)
-    calendar: str | None = Field(default=None, pattern=r"^[A-Z]{2,10}$")
+    calendar: CalendarCode | None = None
 
 
 class StatusChange(RequestModel):
