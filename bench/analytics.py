@@ -19,8 +19,16 @@ from datetime import date
 import numpy as np
 import QuantLib as ql
 
-from liquibond.analytics import BondArray, cashflows, risk, yield_from_price
-from liquibond.analytics._dates import NO_DATE, as_days, civil, to_date
+from liquibond.analytics import (
+    NO_DATE,
+    BondArray,
+    as_days,
+    cashflows,
+    civil,
+    risk,
+    to_date,
+    yield_from_price,
+)
 from liquibond.analytics.daycount import day_count_index
 
 DAY_COUNTS = {

@@ -72,12 +72,14 @@ def test_business_day_conventions() -> None:
 
 def test_dates_outside_the_data_years_are_refused() -> None:
     rbi = get_calendar("RBI")
-    assert (rbi.first_year, rbi.last_year) == (2025, 2026)
+    assert (rbi.first_year, rbi.last_year) == (2025, 2027)
     with pytest.raises(CalendarCoverageError) as error:
-        rbi.is_business_day(date(2027, 1, 4))
+        rbi.is_business_day(date(2028, 1, 4))
     assert error.value.code == "analytics.calendar_out_of_range"
-    with pytest.raises(CalendarCoverageError):  # the answer itself would fall in 2027
-        settlement_date(date(2026, 12, 31), 1, "RBI")
+    with pytest.raises(CalendarCoverageError):  # the answer itself would fall in 2028
+        settlement_date(date(2027, 12, 31), 1, "RBI")
+    # 2027 is provisional (fixed-date holidays only) but lets settlement cross the year end.
+    assert settlement_date(date(2026, 12, 31), 1, "RBI") == date(2027, 1, 1)
 
 
 def test_unknown_calendar() -> None:
@@ -91,7 +93,7 @@ def test_unknown_calendar() -> None:
 def test_holiday_files_are_versioned_and_sourced() -> None:
     folder = resources.files("liquibond.analytics").joinpath("calendars")
     for market in ("rbi", "nse"):
-        for year in (2025, 2026):
+        for year in (2025, 2026, 2027):
             document = json.loads(
                 folder.joinpath(market, f"{year}.json").read_text(encoding="utf-8")
             )
@@ -103,8 +105,8 @@ def test_holiday_files_are_versioned_and_sourced() -> None:
             )
             days = [date.fromisoformat(h["date"]) for h in document["holidays"]]
             assert days == sorted(set(days)) and all(d.year == year for d in days)
-    assert get_calendar("RBI").provisional_years == (2026,)
-    assert get_calendar("NSE").provisional_years == ()
+    assert get_calendar("RBI").provisional_years == (2026, 2027)
+    assert get_calendar("NSE").provisional_years == (2027,)
 
 
 def test_indian_coupon_on_a_holiday_is_paid_next_business_day_without_shifting_schedule() -> None:

@@ -36,10 +36,10 @@ from liquibond.analytics import (
     fair_value,
     fit_nelson_siegel_svensson,
     scheduled_payments,
+    to_date,
     to_minor_units,
     trade_cash,
 )
-from liquibond.analytics._dates import to_date
 
 
 def fraction(code: str, start: date, end: date) -> Fraction:

@@ -20,8 +20,8 @@ from liquibond.analytics import (
     cashflows,
     day_count,
     scheduled_payments,
+    to_date,
 )
-from liquibond.analytics._dates import to_date
 
 # --- Microsoft Excel documentation (support.microsoft.com, "PRICE function", "YIELD function",
 # "DURATION function", "MDURATION function", "ODDFPRICE function", Example sections). Excel's

@@ -49,10 +49,10 @@ from liquibond.analytics import (  # noqa: E402
     fair_value,
     price_from_yield,
     risk,
+    to_date,
     yield_from_price,
     z_spread,
 )
-from liquibond.analytics._dates import to_date  # noqa: E402
 from tests.analytics.quantlib_reference import pydate, qdate, reference, schedule  # noqa: E402
 
 SEED = 20250101

@@ -5,6 +5,7 @@ imports. Array functions take a :class:`BondArray` / :class:`Cashflows` and work
 thousands of bonds at once; the ``bond_*`` functions are the same code on one bond.
 """
 
+from liquibond.analytics._dates import NO_DATE, Bools, Floats, Ints, as_days, civil, to_date
 from liquibond.analytics.bond import (
     INDIA_CORPORATE,
     INDIA_GSEC,
@@ -77,16 +78,20 @@ __all__ = [
     "DEFAULT_KEY_TENORS",
     "INDIA_CORPORATE",
     "INDIA_GSEC",
+    "NO_DATE",
     "AnalyticsError",
     "BondArray",
     "BondTerms",
+    "Bools",
     "BusinessDayConvention",
     "Calendar",
     "CalendarCoverageError",
     "Cashflows",
     "DayCount",
     "DiscountCurve",
+    "Floats",
     "Interpolation",
+    "Ints",
     "InvalidCurve",
     "InvalidSchedule",
     "InvalidTerms",
@@ -110,6 +115,7 @@ __all__ = [
     "ZeroCurve",
     "accrued_fraction",
     "accrued_interest",
+    "as_days",
     "bond_key_rate_durations",
     "bond_price",
     "bond_risk",
@@ -117,6 +123,7 @@ __all__ = [
     "bootstrap_par_curve",
     "calendar_codes",
     "cashflows",
+    "civil",
     "curve_key_rate_durations",
     "day_count",
     "fair_value",
@@ -128,6 +135,7 @@ __all__ = [
     "risk",
     "scheduled_payments",
     "settlement_date",
+    "to_date",
     "to_minor_units",
     "trade_cash",
     "yield_from_price",

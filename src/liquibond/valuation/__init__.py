@@ -1,0 +1,1 @@
+"""Valuation: the web and database layer over the pure analytics core (bond figures, curves)."""
