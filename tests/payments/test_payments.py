@@ -269,3 +269,23 @@ async def test_idempotent_deposit(client: httpx.AsyncClient, app: FastAPI) -> No
     assert first.json()["id"] == second.json()["id"]
     await settle(app)
     assert await balances(client, user) == {("INR", "available"): 1_000_00}
+
+
+async def test_payments_page_newest_first(client: httpx.AsyncClient) -> None:
+    user = await verified_investor(client)
+    made = [(await deposit(client, user, 100 + n)).json()["id"] for n in range(3)]
+    first = (await client.get("/api/v1/payments", params={"limit": 2}, headers=user.headers)).json()
+    rest = (
+        await client.get(
+            "/api/v1/payments",
+            params={"limit": 2, "cursor": first["next_cursor"]},
+            headers=user.headers,
+        )
+    ).json()
+    assert [p["id"] for p in first["items"] + rest["items"]] == made[::-1]
+    assert rest["next_cursor"] is None
+    assert_problem(
+        await client.get("/api/v1/payments", params={"cursor": "bm9wZQ=="}, headers=user.headers),
+        400,
+        "pagination.invalid_cursor",
+    )

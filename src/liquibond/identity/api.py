@@ -29,7 +29,14 @@ from liquibond.identity.service import Principal
 from liquibond.platform.audit import list_audit
 from liquibond.platform.ratelimit import Rate, RateLimiter, enforce
 from liquibond.platform.routing import Session, TransactionalRoute
-from liquibond.platform.schemas import Page, PageCursor, PageLimit, decode_cursor, encode_cursor
+from liquibond.platform.schemas import (
+    Page,
+    PageCursor,
+    PageLimit,
+    as_int,
+    cursor_value,
+    encode_cursor,
+)
 
 auth = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=TransactionalRoute)
 me = APIRouter(prefix="/api/v1/me", tags=["me"], route_class=TransactionalRoute)
@@ -174,12 +181,10 @@ async def audit_log(
     target: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[AuditEntryOut]:
     """The audit log, newest first (admin and compliance)."""
-    position = decode_cursor(cursor)
-    before = position.get("before") if position else None
     entries = await list_audit(
         session,
         limit=limit + 1,
-        before_seq=before if isinstance(before, int) else None,
+        before_seq=cursor_value(cursor, "before", as_int),
         action=action,
         actor_id=actor_id,
         target=target,

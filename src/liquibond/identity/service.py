@@ -43,7 +43,6 @@ from liquibond.platform.audit import record_audit
 from liquibond.platform.crypto import FieldCipher
 from liquibond.platform.db import utcnow
 from liquibond.platform.errors import (
-    BadRequest,
     Conflict,
     Forbidden,
     Unauthorized,
@@ -52,7 +51,7 @@ from liquibond.platform.errors import (
     not_found,
 )
 from liquibond.platform.outbox import record_event
-from liquibond.platform.schemas import decode_cursor, encode_cursor
+from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "Liquibond"
@@ -477,9 +476,9 @@ class IdentityService:
     ) -> tuple[list[UserOut], str | None]:
         """Users in creation order, filtered, one page at a time."""
         query = select(User.id).order_by(User.id).limit(limit + 1)
-        position = decode_cursor(cursor)
-        if position is not None:
-            query = query.where(User.id > _cursor_uuid(position))
+        after = cursor_value(cursor, "after", as_uuid)
+        if after is not None:
+            query = query.where(User.id > after)
         if role is not None:
             query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
         if email_prefix:
@@ -521,10 +520,3 @@ class IdentityService:
 
 def _totp_context(user_id: uuid.UUID) -> str:
     return f"user.totp_secret:{user_id}"
-
-
-def _cursor_uuid(position: dict[str, object]) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(position["after"]))
-    except (KeyError, ValueError) as exc:
-        raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.") from exc

@@ -26,7 +26,6 @@ from liquibond.ledger.service import LedgerService
 from liquibond.platform.audit import record_audit
 from liquibond.platform.db import utcnow
 from liquibond.platform.errors import (
-    BadRequest,
     Conflict,
     FieldError,
     Forbidden,
@@ -34,7 +33,7 @@ from liquibond.platform.errors import (
     not_found,
 )
 from liquibond.platform.outbox import record_event
-from liquibond.platform.schemas import decode_cursor, encode_cursor
+from liquibond.platform.schemas import as_str, cursor_value, encode_cursor
 
 #: Who may take each action: the owning issuer submits; admins do the rest.
 _ADMIN_ACTIONS = frozenset(
@@ -127,11 +126,8 @@ class InstrumentService:
             if viewer is not None:
                 visible = or_(visible, Instrument.issuer_id == viewer.user_id)
             statement = statement.where(visible)
-        position = decode_cursor(cursor)
-        if position is not None:
-            after = position.get("after")
-            if not isinstance(after, str):
-                raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.")
+        after = cursor_value(cursor, "after", as_str)
+        if after is not None:
             statement = statement.where(Instrument.isin > after)
         if status is not None:
             statement = statement.where(Instrument.status == status.value)

@@ -42,7 +42,6 @@ from liquibond.kyc.schemas import (
 from liquibond.platform.audit import record_audit
 from liquibond.platform.db import new_id, utcnow
 from liquibond.platform.errors import (
-    BadRequest,
     Conflict,
     FieldError,
     Forbidden,
@@ -52,7 +51,7 @@ from liquibond.platform.errors import (
     not_found,
 )
 from liquibond.platform.outbox import record_event
-from liquibond.platform.schemas import decode_cursor, encode_cursor
+from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 from liquibond.platform.webhooks import claim_webhook, verify
 
 log = structlog.get_logger(__name__)
@@ -253,9 +252,9 @@ class KycService(KycChecks):
     ) -> tuple[list[KycReviewItem], str | None]:
         """Applications oldest first, filtered by status and assignee, one page at a time."""
         query = select(KycApplication).order_by(KycApplication.id).limit(limit + 1)
-        position = decode_cursor(cursor)
-        if position is not None:
-            query = query.where(KycApplication.id > _cursor_id(position))
+        after = cursor_value(cursor, "after", as_uuid)
+        if after is not None:
+            query = query.where(KycApplication.id > after)
         if status is not None:
             query = query.where(KycApplication.status == status)
         if assignee == "none":
@@ -617,10 +616,3 @@ def _status(application: KycApplication | None) -> KycStatus | None:
 
 def _target(application: KycApplication) -> str:
     return f"kyc_application:{application.id}"
-
-
-def _cursor_id(position: dict[str, object]) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(position["after"]))
-    except (KeyError, ValueError) as exc:
-        raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.") from exc

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liquibond.ledger.entries import AccountKey, EntryDraft, Leg, Owner, UnbalancedEntry, move
 from liquibond.ledger.models import Account, Asset, AssetKind, Bucket, JournalEntry, Posting
 from liquibond.platform.db import new_id, utcnow
-from liquibond.platform.errors import BadRequest, Conflict, Unprocessable, not_found
+from liquibond.platform.errors import Conflict, Unprocessable, not_found
 from liquibond.platform.outbox import record_event
-from liquibond.platform.schemas import decode_cursor, encode_cursor
+from liquibond.platform.schemas import as_int, cursor_value, encode_cursor
 
 
 class InsufficientFunds(Unprocessable):
@@ -307,11 +307,8 @@ class LedgerService:
             .order_by(Posting.id.desc())
             .limit(limit + 1)
         )
-        position = decode_cursor(cursor)
-        if position is not None:
-            before = position.get("before")
-            if not isinstance(before, int):
-                raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.")
+        before = cursor_value(cursor, "before", as_int)
+        if before is not None:
             query = query.where(Posting.id < before)
         if asset is not None:
             query = query.where(Posting.asset_code == asset)

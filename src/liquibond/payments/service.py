@@ -33,9 +33,9 @@ from liquibond.payments.schemas import BankAccountCreate, DepositRequest, Withdr
 from liquibond.platform.audit import record_audit
 from liquibond.platform.crypto import FieldCipher
 from liquibond.platform.db import new_id, utcnow
-from liquibond.platform.errors import BadRequest, Conflict, Unprocessable, ensure_owner, not_found
+from liquibond.platform.errors import Conflict, Unprocessable, ensure_owner, not_found
 from liquibond.platform.outbox import record_event
-from liquibond.platform.schemas import decode_cursor, encode_cursor
+from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 
 CURRENCY = "INR"
 UPI_MAX = 1_00_000_00  # ₹1,00,000 per UPI transaction (NPCI's general limit), in paise
@@ -231,26 +231,10 @@ class PaymentService:
         status: PaymentStatus | None,
     ) -> tuple[list[Payment], str | None]:
         """The user's payments, newest first."""
-        query = (
-            select(Payment)
-            .where(Payment.user_id == user_id)
-            .order_by(Payment.created_at.desc(), Payment.id.desc())
-        )
-        position = decode_cursor(cursor)
-        if position is not None:
-            try:
-                before = uuid.UUID(str(position["before"]))
-            except (KeyError, ValueError) as exc:
-                raise BadRequest(
-                    code="pagination.invalid_cursor", detail="The cursor is invalid."
-                ) from exc
-            anchor = await self._session.get(Payment, before)
-            if anchor is None or anchor.user_id != user_id:
-                raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.")
-            query = query.where(
-                (Payment.created_at < anchor.created_at)
-                | ((Payment.created_at == anchor.created_at) & (Payment.id < anchor.id))
-            )
+        query = select(Payment).where(Payment.user_id == user_id).order_by(Payment.id.desc())
+        before = cursor_value(cursor, "before", as_uuid)
+        if before is not None:
+            query = query.where(Payment.id < before)  # ids are time-ordered (UUIDv7)
         if kind is not None:
             query = query.where(Payment.kind == kind.value)
         if status is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -27,6 +29,7 @@ class ResponseModel(BaseModel):
 
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class Page(BaseModel, Generic[T]):
@@ -47,14 +50,35 @@ def encode_cursor(position: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """The position inside a cursor; a malformed cursor is a 400 problem."""
+def _invalid_cursor() -> BadRequest:
+    return BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.")
+
+
+def cursor_value(cursor: str | None, key: str, parse: Callable[[object], V]) -> V | None:
+    """The value stored under `key` in a cursor (None without a cursor); 400 if malformed."""
     if cursor is None:
         return None
     try:
         position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.") from exc
-    if not isinstance(position, dict):
-        raise BadRequest(code="pagination.invalid_cursor", detail="The cursor is invalid.")
-    return position
+        return parse(position[key])
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise _invalid_cursor() from exc
+
+
+def as_uuid(value: object) -> uuid.UUID:
+    """A UUID from a cursor value."""
+    return uuid.UUID(str(value))
+
+
+def as_int(value: object) -> int:
+    """An integer from a cursor value (never a float or a string)."""
+    if type(value) is not int:
+        raise TypeError("not an integer")
+    return value
+
+
+def as_str(value: object) -> str:
+    """A string from a cursor value."""
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
