@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from liquibond.ledger.service import LedgerService
+from liquibond.payments.runtime import reconcile_once
 from liquibond.platform.uow import UnitOfWork
 from tests.helpers import LoggedIn, assert_problem, make_admin, register_and_login
 from tests.payments.conftest import balances, settle, verified_investor
@@ -253,6 +254,7 @@ async def test_reconciliation_finds_breaks(client: httpx.AsyncClient, app: FastA
         "balanced": False,
         "breaks": [{"rail_reference": "COLUNKNOWN", "problem": "moved by the rail, unknown to us"}],
     }
+    assert await reconcile_once(app) == 1  # the periodic job sees it too
     assert_problem(
         await client.get("/api/v1/admin/payments/reconciliation", headers=user.headers),
         403,

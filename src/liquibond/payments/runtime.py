@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import structlog
 from fastapi import FastAPI
 
 from liquibond.config import Settings
 from liquibond.payments.faucet import fund_new_user
 from liquibond.payments.rails import SandboxRail, WebhookSender
+from liquibond.payments.service import PaymentService
 from liquibond.platform.db import Database
-from liquibond.platform.outbox import EventBus, idempotent_consumer
+from liquibond.platform.outbox import EventBus, idempotent_consumer, record_event
+from liquibond.platform.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
 
 
 @contextlib.asynccontextmanager
@@ -27,6 +34,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         delay_seconds=settings.sandbox_rail_delay_seconds,
     )
     app.state.payment_rail = rail
+    reconciler = asyncio.create_task(
+        _reconcile_every(app, settings.reconciliation_interval_seconds), name="reconciliation"
+    )
     if settings.demo_mode:
         bus: EventBus = app.state.bus
         bus.subscribe(
@@ -35,7 +45,38 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        reconciler.cancel()
+        await asyncio.gather(reconciler, return_exceptions=True)
         await rail.drain()
+
+
+async def reconcile_once(app: FastAPI) -> int:
+    """Compare the rail's statement with our books; breaks are logged and emitted as an event."""
+    database: Database = app.state.database
+    async with UnitOfWork(database) as uow:
+        service = PaymentService(
+            uow.session, app.state.payment_rail, app.state.credentials.cipher, _no_kyc_needed
+        )
+        breaks = await service.reconcile()
+        if breaks:
+            rows = [{"rail_reference": b.rail_reference, "problem": b.problem} for b in breaks]
+            log.error("payments.reconciliation_breaks", count=len(breaks), breaks=rows)
+            record_event(uow.session, "payments.reconciliation_breaks.v1", {"breaks": rows})
+        await uow.commit()
+        return len(breaks)
+
+
+async def _reconcile_every(app: FastAPI, interval_seconds: float) -> None:
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            await reconcile_once(app)
+        except Exception:
+            log.exception("payments.reconciliation_failed")
+
+
+async def _no_kyc_needed(_user_id: uuid.UUID) -> None:
+    """Reconciliation moves no money, so it needs no KYC gate."""
 
 
 def _self_sender(app: FastAPI) -> WebhookSender:
