@@ -4,56 +4,17 @@ to a verified, funded account, over real HTTP against the real process."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.kyc.helpers import PDF, VERIFIED_FULL, a_pan, form
+from tests.server import running_demo
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def demo_url(tmp_path: Path) -> str:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LIQUIBOND_DATA_DIR": str(tmp_path),
-        "LIQUIBOND_SANDBOX_RAIL_DELAY_SECONDS": "0",
-    }
-    env.pop("LIQUIBOND_DATABASE_URL", None)
-    log = (tmp_path / "demo.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "liquibond", "demo", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("demo did not become ready:\n" + (tmp_path / "demo.log").read_text())
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+demo_url = running_demo
 
 
 def _until(check, timeout: float = 15):  # type: ignore[no-untyped-def]

@@ -203,3 +203,21 @@ async def test_another_issuers_draft_is_404(client: httpx.AsyncClient, app: Fast
         client.post(f"/api/v1/instruments/{bond['id']}/submit", headers=second.headers),
     ):
         assert_problem(await request, 404, "instrument.not_found")
+
+
+async def test_null_for_a_required_term_is_422_not_500(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Found by schemathesis: PATCH {"tick_size": null} once reached the database."""
+    admin = await make_admin(app, client)
+    bank = await issuer(client, admin)
+    bond = (await draft(client, bank)).json()
+    response = await client.patch(
+        f"/api/v1/instruments/{bond['id']}", json={"tick_size": None}, headers=bank.headers
+    )
+    body = assert_problem(response, 422, "request.validation_failed")
+    assert body["errors"][0]["type"] == "null_not_allowed"
+    cleared = await client.patch(
+        f"/api/v1/instruments/{bond['id']}", json={"rating_agency": None}, headers=bank.headers
+    )
+    assert cleared.status_code == 200 and cleared.json()["rating_agency"] is None

@@ -213,3 +213,40 @@ async def test_require_verified_refuses_until_verified(
     assert refused.value.code == "kyc.tier_insufficient"
     assert await standing(newcomer.user_id) == KycStanding(None, None)
     assert await standing(basic.user_id) == KycStanding(KycStatus.VERIFIED, KycTier.BASIC)
+
+
+async def test_multipart_retry_with_the_same_key_replays(client: httpx.AsyncClient) -> None:
+    """Found by schemathesis: an Idempotency-Key on a multipart POST once crashed (500)."""
+    user = await register_and_login(client)
+    fields = form(a_pan(VERIFIED_FULL))
+    headers = {**user.headers, "Idempotency-Key": "kyc-once"}
+    first = await client.post(
+        "/api/v1/kyc",
+        data=fields,
+        files={"document": ("s", PDF, "application/pdf")},
+        headers=headers,
+    )
+    # httpx picks a new multipart boundary per request: the bytes differ, the request does not.
+    again = await client.post(
+        "/api/v1/kyc",
+        data=fields,
+        files={"document": ("s", PDF, "application/pdf")},
+        headers=headers,
+    )
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await client.post(
+        "/api/v1/kyc",
+        data={**fields, "city": "Pune"},
+        files={"document": ("s", PDF, "application/pdf")},
+        headers=headers,
+    )
+    assert_problem(other, 422, "idempotency.key_reused")
+    empty = await client.post(
+        "/api/v1/kyc",
+        data=fields,
+        files={"document": ("s", b"", "application/pdf")},
+        headers={**user.headers, "Idempotency-Key": "kyc-empty"},
+    )
+    assert 400 <= empty.status_code < 500

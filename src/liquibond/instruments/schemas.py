@@ -119,6 +119,9 @@ class InstrumentCreate(_Terms):
     calendar: CalendarCode = "NSE"
 
 
+_NULLABLE_TERMS = frozenset({"first_coupon_date", "rating_agency"})
+
+
 class InstrumentUpdate(_Terms):
     """Changes to a draft (every term) or to a listed bond (market parameters only, by an admin)."""
 
@@ -138,6 +141,19 @@ class InstrumentUpdate(_Terms):
     credit_rating: str | None = Field(default=None, min_length=1, max_length=20)
     rating_agency: str | None = Field(default=None, max_length=50)
     calendar: CalendarCode | None = None
+
+    @model_validator(mode="after")
+    def _no_null_terms(self) -> Self:
+        nulls = sorted(
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name not in _NULLABLE_TERMS
+        )
+        if nulls:
+            raise PydanticCustomError(
+                "null_not_allowed", "cannot be null: {fields}", {"fields": ", ".join(nulls)}
+            )
+        return self
 
 
 class StatusChange(RequestModel):

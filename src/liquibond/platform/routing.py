@@ -19,6 +19,7 @@ from sqlalchemy import LargeBinary, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from liquibond.platform.db import Base, Database, utcnow
 from liquibond.platform.errors import BadRequest, Conflict, Problem, Unprocessable
@@ -118,10 +119,7 @@ async def idempotency_check(
         )
     resolve: SubjectResolver = request.app.state.resolve_subject
     scope = await resolve(request) or _ANONYMOUS
-    body = await request.body()
-    fingerprint = hashlib.sha256(
-        b"\n".join([request.method.encode(), request.url.path.encode(), body])
-    ).hexdigest()
+    fingerprint = await _fingerprint(request)
     session = get_session(request)
     record = await session.get(IdempotencyRecord, (scope, idempotency_key))
     if record is not None and record.expires_at <= utcnow():
@@ -135,6 +133,28 @@ async def idempotency_check(
             )
         raise _Replay(_replay(record))
     request.state.idempotency_claim = _Claim(scope, idempotency_key, fingerprint)
+
+
+async def _fingerprint(request: Request) -> str:
+    """What makes two requests "the same": method, path and content (forms by their fields,
+    so a retry with a new multipart boundary is still the same request)."""
+    digest = hashlib.sha256(f"{request.method}\n{request.url.path}\n".encode())
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        # FastAPI has parsed (and consumed) the body into a form; read the parsed parts.
+        form = await request.form()
+        for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
+            digest.update(f"{name}=".encode())
+            if isinstance(value, StarletteUploadFile):
+                digest.update(f"file:{value.filename}:".encode())
+                digest.update(hashlib.sha256(await value.read()).digest())
+                await value.seek(0)
+            else:
+                digest.update(value.encode())
+            digest.update(b"\n")
+    else:
+        digest.update(await request.body())
+    return digest.hexdigest()
 
 
 class TransactionalRoute(APIRoute):
