@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from heapq import heapify, heappop, heappush, nsmallest
 from typing import Any
+
+from msgspec import Struct
 
 from liquibond.trading.engine.commands import (
     CancelAll,
@@ -47,25 +49,21 @@ from liquibond.trading.engine.commands import (
 )
 from liquibond.trading.engine.events import (
     BookDelta,
+    CancelRejected,
     Event,
     OrderAccepted,
     OrderCancelled,
-    builder,
-    make_accepted,
-    make_cancel_rejected,
-    make_cancelled,
-    make_delta,
-    make_expired,
-    make_filled,
-    make_partially_filled,
-    make_reduced,
-    make_rejected,
-    make_replace_rejected,
-    make_replaced,
-    make_trade,
-    make_triggered,
+    OrderExpired,
+    OrderFilled,
+    OrderPartiallyFilled,
+    OrderReduced,
+    OrderRejected,
+    OrderReplaced,
+    OrderTriggered,
+    ReplaceRejected,
+    Trade,
 )
-from liquibond.trading.engine.lifecycle import LIVE, transition
+from liquibond.trading.engine.lifecycle import LIVE, TRANSITIONS, IllegalTransition, transition
 from liquibond.trading.engine.values import (
     MAX_TICKS,
     AccountId,
@@ -105,41 +103,31 @@ DECREMENT = StpMode.DECREMENT
 R = RejectReason
 SELF_TRADE = CancelReason.SELF_TRADE
 
-_new: Callable[[type[Any]], Any] = object.__new__
-_AcceptedB = builder(OrderAccepted)
-_CancelledB = builder(OrderCancelled)
-_DeltaB = builder(BookDelta)
 _USER = CancelReason.USER
+
+# The lifecycle table, for the hot paths that apply :func:`transition`'s check inline
+# (``if new not in _NEXT[o.status]: raise IllegalTransition``) to save a call per fill.
+_NEXT = TRANSITIONS
 
 _NO_LIMIT = 1 << 63  # a market order's limit key: crosses every level
 _RESTING_TIFS = frozenset({GTC, DAY, GTD})
 _MIN_REBUILD = 64
 
 
-class Order:
+class Order(Struct, gc=False, eq=False):
     """A live order. Mutable and internal to the book; read it through :class:`OrderSnapshot`.
 
     ``leaves`` is the open quantity, ``shown`` the part of it displayed in its level
     (``shown < leaves`` only for an iceberg). Invariant: ``filled + leaves + cancelled == qty``.
     ``prev``/``next``/``shown``/``priority`` are set when the order is accepted or rests.
-    """
 
-    __slots__ = (
-        "account",
-        "cancelled",
-        "cmd",
-        "filled",
-        "leaves",
-        "next",
-        "order_id",
-        "prev",
-        "price",
-        "priority",
-        "qty",
-        "shown",
-        "side",
-        "status",
-    )
+    A ``msgspec`` struct declared ``gc=False`` (and compared by identity): the cyclic garbage
+    collector never tracks the book's live orders, which would otherwise be most of the
+    objects it scans. The only references between orders are a level's ``prev``/``next``
+    links, cleared whenever an order leaves its level; a dropped :class:`Book` clears the
+    links of the orders still resting (:meth:`Book.__del__`), so no cycle is ever left behind.
+    Build one from a command with :meth:`of`.
+    """
 
     cmd: NewOrder  # the command it came from: read-only options (tif, stp, display_qty, ...)
     order_id: OrderId
@@ -148,24 +136,18 @@ class Order:
     price: int | None  # None for MARKET and STOP
     qty: int  # total quantity (changed by a replace)
     leaves: int
-    filled: int
-    cancelled: int
-    status: OrderStatus
-    shown: int
-    priority: int
-    prev: Order | None
-    next: Order | None
+    filled: int = 0
+    cancelled: int = 0
+    status: OrderStatus = PENDING_NEW
+    shown: int = 0
+    priority: int = 0
+    prev: Order | None = None
+    next: Order | None = None
 
-    def __init__(self, cmd: NewOrder) -> None:
-        self.cmd = cmd
-        self.order_id = cmd.order_id
-        self.account = cmd.account
-        self.side = cmd.side
-        self.price = cmd.price
-        self.qty = self.leaves = cmd.qty
-        self.filled = self.cancelled = self.shown = self.priority = 0
-        self.status = PENDING_NEW
-        self.prev = self.next = None
+    @classmethod
+    def of(cls, cmd: NewOrder) -> Order:
+        """A ``PENDING_NEW`` order built from ``cmd``."""
+        return cls(cmd, cmd.order_id, cmd.account, cmd.side, cmd.price, cmd.qty, cmd.qty)
 
 
 class Level:
@@ -305,6 +287,19 @@ class Book:
         self._trade_seq = 0  # last trade id
         self._prio = 0  # last priority handed out
         self._last: int | None = None  # last trade price
+
+    def __del__(self) -> None:
+        # Orders are invisible to the cyclic GC (see :class:`Order`): unlink the resting ones so
+        # that the prev/next cycles of every level are freed by reference counting.
+        for name in ("_bid_levels", "_ask_levels"):
+            levels: dict[int, Level] = getattr(self, name, {})  # {}: __init__ did not finish
+            for level in levels.values():
+                node = level.head
+                level.head = level.tail = None
+                while node is not None:
+                    nxt = node.next
+                    node.prev = node.next = None
+                    node = nxt
 
     # ------------------------------------------------------------------ reads
 
@@ -504,7 +499,7 @@ class Book:
                 post_only=s.post_only,
                 stp=s.stp,
             )
-            o = Order(cmd)
+            o = Order.of(cmd)
             o.leaves = s.leaves_qty
             o.filled = s.filled_qty
             o.cancelled = s.cancelled_qty
@@ -594,12 +589,14 @@ class Book:
                     key = price
                     levels = self._ask_levels
                     crosses = opp and opp[0] <= -price
-                o = Order(cmd)
-                transition(o, NEW)
-                self._prio = o.priority = self._prio + 1
+                account = cmd.account
+                self._prio = prio = self._prio + 1
+                # Accepted on the spot, so built directly in NEW (the one move PENDING_NEW has
+                # for an order that passed the checks).
                 if crosses:
+                    o = Order(cmd, oid, account, side, price, qty, qty, 0, 0, NEW, 0, prio)
                     self._seq = seq = self._seq + 1
-                    ev = [make_accepted(seq, oid, o.account, side, LIMIT, GTC, price, None, qty)]
+                    ev = [OrderAccepted(seq, oid, account, side, LIMIT, GTC, price, None, qty)]
                     trade_seq = self._trade_seq
                     self._match(o, price if side is BUY else -price, ev)
                     if o.leaves and o.status is not CANCELLED:
@@ -607,46 +604,29 @@ class Book:
                     if self._trade_seq != trade_seq and (self._buy_stops or self._sell_stops):
                         self._run_stops(ev)
                     return ev
-                o.shown = qty
                 level = levels.get(key)
                 if level is None:
                     level = self._new_level(side, key, price)
                 tail = level.tail
+                o = Order(cmd, oid, account, side, price, qty, qty, 0, 0, NEW, qty, prio, tail)
                 if tail is None:
                     level.head = o
                 else:
                     tail.next = o
-                    o.prev = tail
                 level.tail = o
                 lq = level.qty = level.qty + qty
                 n = level.count = level.count + 1
                 self._orders[oid] = o
                 seq = self._seq
                 self._seq = seq + 2
-                # make_accepted(...) and make_delta(...), inlined: this is the hottest path.
-                a = _new(_AcceptedB)
-                a.seq = seq + 1
-                a.order_id = oid
-                a.account = o.account
-                a.side = side
-                a.order_type = LIMIT
-                a.tif = GTC
-                a.price = price
-                a.stop_price = None
-                a.qty = qty
-                a.__class__ = OrderAccepted
-                d = _new(_DeltaB)
-                d.seq = seq + 2
-                d.side = side
-                d.price = price
-                d.qty = lq
-                d.count = n
-                d.__class__ = BookDelta
-                return [a, d]
+                return [
+                    OrderAccepted(seq + 1, oid, account, side, LIMIT, GTC, price, None, qty),
+                    BookDelta(seq + 2, side, price, lq, n),
+                ]
         return self._submit(cmd, [])
 
     def _submit(self, cmd: NewOrder, ev: list[Any]) -> list[Any]:
-        order = Order(cmd)
+        order = Order.of(cmd)
         reason = self._check_new(cmd)
         if reason is not None:
             return self._reject(order, reason, ev)
@@ -677,7 +657,7 @@ class Book:
         self._prio = order.priority = self._prio + 1
         self._seq = seq = self._seq + 1
         ev.append(
-            make_accepted(
+            OrderAccepted(
                 seq,
                 order.order_id,
                 order.account,
@@ -716,7 +696,7 @@ class Book:
         if o is None or (account is not None and o.account != account):
             self._seq = seq = self._seq + 1
             reason = R.UNKNOWN_ORDER if o is None else R.NOT_ORDER_OWNER
-            ev.append(make_cancel_rejected(seq, order_id, account, reason))
+            ev.append(CancelRejected(seq, order_id, account, reason))
             return ev
         del self._orders[order_id]
         if o.status is PENDING_TRIGGER:
@@ -748,29 +728,15 @@ class Book:
         if n == 0:
             self._drop_level(side, key)
         leaves = o.leaves
-        transition(o, CANCELLED)
+        if CANCELLED not in _NEXT[o.status]:
+            raise IllegalTransition(order_id, o.status, CANCELLED)
+        o.status = CANCELLED
         o.cancelled += leaves
         o.leaves = o.shown = 0
         seq = self._seq
         self._seq = seq + 2
-        # make_cancelled(...) and make_delta(...), inlined: this is a hot path.
-        c = _new(_CancelledB)
-        c.seq = seq + 1
-        c.order_id = order_id
-        c.account = o.account
-        c.cancelled_qty = leaves
-        c.filled_qty = o.filled
-        c.reason = _USER
-        c.__class__ = OrderCancelled
-        d = _new(_DeltaB)
-        d.seq = seq + 2
-        d.side = side
-        d.price = price
-        d.qty = lq
-        d.count = n
-        d.__class__ = BookDelta
-        ev.append(c)
-        ev.append(d)
+        ev.append(OrderCancelled(seq + 1, order_id, o.account, leaves, o.filled, _USER))
+        ev.append(BookDelta(seq + 2, side, price, lq, n))
         return ev
 
     def replace(
@@ -801,7 +767,8 @@ class Book:
             reason = R.INVALID_QTY
         if reason is not None or o is None:
             self._seq = seq = self._seq + 1
-            ev.append(make_replace_rejected(seq, order_id, account, reason))
+            reason = R.UNKNOWN_ORDER if reason is None else reason  # (o is None sets it)
+            ev.append(ReplaceRejected(seq, order_id, account, reason))
             return ev
         old_price: int = o.price  # type: ignore[assignment]  # a resting order has a price
         new_price = old_price if price is None else price
@@ -809,7 +776,7 @@ class Book:
         new_leaves = new_qty - o.filled - o.cancelled
         if new_leaves <= 0:
             self._seq = seq = self._seq + 1
-            ev.append(make_replace_rejected(seq, order_id, account, R.REPLACE_QTY_TOO_LOW))
+            ev.append(ReplaceRejected(seq, order_id, account, R.REPLACE_QTY_TOO_LOW))
             return ev
         side = o.side
         if new_price == old_price and new_leaves <= o.leaves:
@@ -822,10 +789,10 @@ class Book:
                 o.shown = new_leaves
                 level.qty -= old_shown - new_leaves
             self._seq = seq = self._seq + 1
-            ev.append(make_replaced(seq, order_id, o.account, new_price, new_qty, new_leaves, True))
+            ev.append(OrderReplaced(seq, order_id, o.account, new_price, new_qty, new_leaves, True))
             if o.shown != old_shown:
                 self._seq = seq = seq + 1
-                ev.append(make_delta(seq, side, old_price, level.qty, level.count))
+                ev.append(BookDelta(seq, side, old_price, level.qty, level.count))
             return ev
         # New price or more quantity: loses priority and re-enters as if new (it may trade).
         if side is BUY:
@@ -837,7 +804,7 @@ class Book:
         crosses = bool(opp) and opp[0] <= limit_key
         if crosses and o.cmd.post_only:
             self._seq = seq = self._seq + 1
-            ev.append(make_replace_rejected(seq, order_id, account, R.POST_ONLY_WOULD_TAKE))
+            ev.append(ReplaceRejected(seq, order_id, account, R.POST_ONLY_WOULD_TAKE))
             return ev
         level = self._unlink(o)
         o.qty = new_qty
@@ -845,9 +812,9 @@ class Book:
         o.price = new_price
         self._prio = o.priority = self._prio + 1
         self._seq = seq = self._seq + 1
-        ev.append(make_replaced(seq, order_id, o.account, new_price, new_qty, new_leaves, False))
+        ev.append(OrderReplaced(seq, order_id, o.account, new_price, new_qty, new_leaves, False))
         self._seq = seq = seq + 1
-        ev.append(make_delta(seq, side, old_price, level.qty, level.count))
+        ev.append(BookDelta(seq, side, old_price, level.qty, level.count))
         if crosses:
             trade_seq = self._trade_seq
             self._match(o, limit_key, ev)
@@ -934,7 +901,7 @@ class Book:
     def _reject(self, order: Order, reason: RejectReason, ev: list[Any]) -> list[Any]:
         transition(order, REJECTED)
         self._seq = seq = self._seq + 1
-        ev.append(make_rejected(seq, order.order_id, order.account, reason))
+        ev.append(OrderRejected(seq, order.order_id, order.account, reason))
         return ev
 
     def _accept_stop(self, order: Order, ev: list[Any]) -> None:
@@ -944,7 +911,7 @@ class Book:
         self._prio = prio = order.priority = self._prio + 1
         self._seq = seq = self._seq + 1
         ev.append(
-            make_accepted(
+            OrderAccepted(
                 seq,
                 order.order_id,
                 order.account,
@@ -1013,7 +980,7 @@ class Book:
             self._remove_done(o, status, CancelReason.MASS_CANCEL, ev)
         for (s, _), level in sorted(touched.items()):
             self._seq = seq = self._seq + 1
-            ev.append(make_delta(seq, BUY if s == 0 else SELL, level.price, level.qty, level.count))
+            ev.append(BookDelta(seq, BUY if s == 0 else SELL, level.price, level.qty, level.count))
 
     def _remove_done(
         self, o: Order, status: OrderStatus, reason: CancelReason, ev: list[Any]
@@ -1026,9 +993,9 @@ class Book:
         transition(o, status)
         self._seq = seq = self._seq + 1
         if status is EXPIRED:
-            ev.append(make_expired(seq, o.order_id, o.account, leaves, o.filled))
+            ev.append(OrderExpired(seq, o.order_id, o.account, leaves, o.filled))
         else:
-            ev.append(make_cancelled(seq, o.order_id, o.account, leaves, o.filled, reason))
+            ev.append(OrderCancelled(seq, o.order_id, o.account, leaves, o.filled, reason))
 
     def _new_level(self, side: Side, key: int, price: int) -> Level:
         """Create an empty level; rebuild the side's heap when stale keys have piled up."""
@@ -1093,7 +1060,7 @@ class Book:
         o.shown = leaves if d is None or d >= leaves else d
         level = self._append(o)
         self._seq = seq = self._seq + 1
-        ev.append(make_delta(seq, o.side, level.price, level.qty, level.count))
+        ev.append(BookDelta(seq, o.side, level.price, level.qty, level.count))
 
     def _unlink(self, o: Order, remove_index: bool = True) -> Level:
         """Take a resting order out of its level (dropping an emptied level) and the index."""
@@ -1177,12 +1144,14 @@ class Book:
                         break
                     continue
                 touched = True
+                moid = maker.order_id
+                macct = maker.account
                 mshown = maker.shown
                 fill = rem if rem < mshown else mshown
                 rem -= fill
                 trade_seq += 1
                 append(
-                    make_trade(
+                    Trade(
                         seq + 1,
                         trade_seq,
                         price,
@@ -1190,8 +1159,8 @@ class Book:
                         tid,
                         acct,
                         side,
-                        maker.order_id,
-                        maker.account,
+                        moid,
+                        macct,
                     )
                 )
                 mleft = maker.leaves - fill
@@ -1201,12 +1170,10 @@ class Book:
                 maker.filled = mfilled
                 level.qty -= fill
                 if mleft == 0:
-                    transition(maker, FILLED)
-                    append(
-                        make_filled(
-                            seq + 2, maker.order_id, maker.account, trade_seq, price, fill, mfilled
-                        )
-                    )
+                    if FILLED not in _NEXT[maker.status]:
+                        raise IllegalTransition(moid, maker.status, FILLED)
+                    maker.status = FILLED
+                    append(OrderFilled(seq + 2, moid, macct, trade_seq, price, fill, mfilled))
                     nxt = maker.next
                     level.head = nxt
                     if nxt is None:
@@ -1215,15 +1182,15 @@ class Book:
                         nxt.prev = None
                         maker.next = None
                     level.count -= 1
-                    del orders[maker.order_id]
+                    del orders[moid]
                 else:
                     if maker.status is not PARTIALLY_FILLED:
-                        transition(maker, PARTIALLY_FILLED)
+                        transition(maker, PARTIALLY_FILLED)  # once per order: not worth inlining
                     append(
-                        make_partially_filled(
+                        OrderPartiallyFilled(
                             seq + 2,
-                            maker.order_id,
-                            maker.account,
+                            moid,
+                            macct,
                             trade_seq,
                             price,
                             fill,
@@ -1250,18 +1217,20 @@ class Book:
                 taker.filled = tfilled
                 seq += 3
                 if rem == 0:
-                    transition(taker, FILLED)
-                    append(make_filled(seq, tid, acct, trade_seq, price, fill, tfilled))
+                    if FILLED not in _NEXT[taker.status]:
+                        raise IllegalTransition(tid, taker.status, FILLED)
+                    taker.status = FILLED
+                    append(OrderFilled(seq, tid, acct, trade_seq, price, fill, tfilled))
                 else:
                     if taker.status is not PARTIALLY_FILLED:
                         transition(taker, PARTIALLY_FILLED)
                     append(
-                        make_partially_filled(seq, tid, acct, trade_seq, price, fill, tfilled, rem)
+                        OrderPartiallyFilled(seq, tid, acct, trade_seq, price, fill, tfilled, rem)
                     )
                 last = price
             if touched:
                 seq += 1
-                append(make_delta(seq, mside, price, level.qty, level.count))
+                append(BookDelta(seq, mside, price, level.qty, level.count))
             if level.count == 0:
                 self._drop_level(mside, key)
             if rem == 0 or taker.status is CANCELLED:
@@ -1296,14 +1265,14 @@ class Book:
                     maker.shown = maker.leaves
                 self._seq = seq = self._seq + 1
                 ev.append(
-                    make_reduced(seq, maker.order_id, maker.account, q, maker.leaves, SELF_TRADE)
+                    OrderReduced(seq, maker.order_id, maker.account, q, maker.leaves, SELF_TRADE)
                 )
             if q < rem:
                 rem -= q
                 taker.leaves = rem
                 taker.cancelled += q
                 self._seq = seq = self._seq + 1
-                ev.append(make_reduced(seq, taker.order_id, taker.account, q, rem, SELF_TRADE))
+                ev.append(OrderReduced(seq, taker.order_id, taker.account, q, rem, SELF_TRADE))
                 return rem
         # CANCEL_NEWEST, CANCEL_BOTH, or a DECREMENT that used the taker up: the taker is done.
         self._remove_done(taker, CANCELLED, SELF_TRADE, ev)
@@ -1398,7 +1367,8 @@ class Book:
         transition(o, NEW)
         self._prio = o.priority = self._prio + 1
         self._seq = seq = self._seq + 1
-        ev.append(make_triggered(seq, o.order_id, o.account, cmd.stop_price, last))
+        stop: int = cmd.stop_price  # type: ignore[assignment]  # a stop always has one
+        ev.append(OrderTriggered(seq, o.order_id, o.account, stop, last))
         side = o.side
         price: int = o.price  # type: ignore[assignment]  # None only for STOP
         limit_key = _NO_LIMIT if cmd.order_type is STOP else (price if side is BUY else -price)

@@ -1,4 +1,4 @@
-"""Events the book emits: immutable (frozen, slotted) dataclasses.
+"""Events the book emits: immutable value objects (frozen ``msgspec`` structs).
 
 Every event carries ``seq``, the book's own sequence number: gap-free and
 strictly increasing across all events of the book, so a consumer (the outbox,
@@ -11,19 +11,18 @@ A :class:`BookDelta` gives the new aggregate *displayed* quantity at one price
 level (``qty == 0`` means the level is gone); it is emitted once per level
 touched, when the engine is done with that level in the current step.
 
-Building a frozen dataclass costs about five times a plain one in CPython
-(every field goes through ``object.__setattr__``). The engine therefore builds
-each event through ``make_<event>`` factories below: they allocate a slotted mutable
-twin of the same layout, fill its slots and then set its class to the frozen one. The result is
-an ordinary instance of the frozen dataclass (equality, hash, repr, pickling and
-immutability are the dataclass's own); only the construction is faster.
+Events are frozen ``msgspec.Struct`` classes: immutable value objects with equality, hashing,
+``repr``, pickling and pattern matching, built positionally in declaration order. They are
+declared ``gc=False``: an event holds only ints, enum members and ``None``, so it can never be
+part of a reference cycle, and keeping the several events of every command out of the
+cyclic garbage collector's bookkeeping is a large part of the engine's throughput. Construction
+costs about a third of a slotted frozen dataclass's, and ``msgspec`` encodes them straight to
+JSON or MessagePack for the outbox (``msgspec.structs.asdict`` gives a plain dict).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from msgspec import Struct
 
 from liquibond.trading.engine.values import (
     AccountId,
@@ -36,8 +35,7 @@ from liquibond.trading.engine.values import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class OrderAccepted:
+class OrderAccepted(Struct, frozen=True, gc=False):
     """A new order is in the book's hands: working (``NEW``) or, for a stop, ``PENDING_TRIGGER``."""
 
     seq: int
@@ -51,8 +49,7 @@ class OrderAccepted:
     qty: int
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRejected:
+class OrderRejected(Struct, frozen=True, gc=False):
     """A new order was refused; nothing changed."""
 
     seq: int
@@ -61,8 +58,7 @@ class OrderRejected:
     reason: RejectReason
 
 
-@dataclass(frozen=True, slots=True)
-class Trade:
+class Trade(Struct, frozen=True, gc=False):
     """A fill, always at the maker's (resting) price."""
 
     seq: int
@@ -76,8 +72,7 @@ class Trade:
     maker_account: AccountId
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPartiallyFilled:
+class OrderPartiallyFilled(Struct, frozen=True, gc=False):
     seq: int
     order_id: OrderId
     account: AccountId
@@ -88,8 +83,7 @@ class OrderPartiallyFilled:
     leaves_qty: int  # still open
 
 
-@dataclass(frozen=True, slots=True)
-class OrderFilled:
+class OrderFilled(Struct, frozen=True, gc=False):
     seq: int
     order_id: OrderId
     account: AccountId
@@ -99,8 +93,7 @@ class OrderFilled:
     filled_qty: int  # cumulative, the whole order
 
 
-@dataclass(frozen=True, slots=True)
-class OrderCancelled:
+class OrderCancelled(Struct, frozen=True, gc=False):
     seq: int
     order_id: OrderId
     account: AccountId
@@ -109,8 +102,7 @@ class OrderCancelled:
     reason: CancelReason
 
 
-@dataclass(frozen=True, slots=True)
-class OrderReduced:
+class OrderReduced(Struct, frozen=True, gc=False):
     """Open quantity reduced without a trade and the order still live (STP ``DECREMENT``)."""
 
     seq: int
@@ -121,8 +113,7 @@ class OrderReduced:
     reason: CancelReason
 
 
-@dataclass(frozen=True, slots=True)
-class OrderExpired:
+class OrderExpired(Struct, frozen=True, gc=False):
     seq: int
     order_id: OrderId
     account: AccountId
@@ -130,8 +121,7 @@ class OrderExpired:
     filled_qty: int
 
 
-@dataclass(frozen=True, slots=True)
-class OrderTriggered:
+class OrderTriggered(Struct, frozen=True, gc=False):
     """A stop reached its trigger; it now works as a MARKET (STOP) or LIMIT (STOP_LIMIT) order."""
 
     seq: int
@@ -141,8 +131,7 @@ class OrderTriggered:
     last_price: int
 
 
-@dataclass(frozen=True, slots=True)
-class OrderReplaced:
+class OrderReplaced(Struct, frozen=True, gc=False):
     seq: int
     order_id: OrderId
     account: AccountId
@@ -152,24 +141,21 @@ class OrderReplaced:
     priority_kept: bool
 
 
-@dataclass(frozen=True, slots=True)
-class CancelRejected:
+class CancelRejected(Struct, frozen=True, gc=False):
     seq: int
     order_id: OrderId
     account: AccountId | None
     reason: RejectReason
 
 
-@dataclass(frozen=True, slots=True)
-class ReplaceRejected:
+class ReplaceRejected(Struct, frozen=True, gc=False):
     seq: int
     order_id: OrderId
     account: AccountId | None
     reason: RejectReason
 
 
-@dataclass(frozen=True, slots=True)
-class BookDelta:
+class BookDelta(Struct, frozen=True, gc=False):
     """L2 change: the aggregate displayed quantity and order count now at ``price``."""
 
     seq: int
@@ -210,51 +196,3 @@ EVENT_TYPES: tuple[type, ...] = (
     ReplaceRejected,
     BookDelta,
 )
-
-_E = TypeVar("_E")
-
-
-def _fast_factory(cls: type[_E]) -> Callable[..., _E]:
-    """A positional constructor for the frozen dataclass ``cls`` that skips ``object.__setattr__``.
-
-    It allocates a plain slotted twin with the very same slots (so CPython allows the
-    ``__class__`` assignment), stores the fields and switches the new object to ``cls``.
-    """
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
-    args = ", ".join(names)
-    body = "".join(f"    o.{n} = {n}\n" for n in names)
-    src = (
-        f"def make_{cls.__name__}({args}):\n"
-        f"    o = _new(_twin)\n{body}    o.__class__ = _cls\n    return o\n"
-    )
-    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
-    exec(src, namespace)  # noqa: S102 - fixed source built from the dataclass's own field names
-    factory: Callable[..., _E] = namespace[f"make_{cls.__name__}"]
-    factory.__doc__ = f"Build a {cls.__name__} positionally (fields in declaration order)."
-    _BUILDERS[cls] = twin
-    return factory
-
-
-_BUILDERS: dict[type, type] = {}
-
-
-def builder(cls: type) -> type[Any]:
-    """The slotted twin of event class ``cls``, for code that inlines the factory:
-    ``o = object.__new__(builder(C)); o.f = ...; o.__class__ = C``."""
-    return _BUILDERS[cls]
-
-
-make_accepted = _fast_factory(OrderAccepted)
-make_rejected = _fast_factory(OrderRejected)
-make_trade = _fast_factory(Trade)
-make_partially_filled = _fast_factory(OrderPartiallyFilled)
-make_filled = _fast_factory(OrderFilled)
-make_cancelled = _fast_factory(OrderCancelled)
-make_reduced = _fast_factory(OrderReduced)
-make_expired = _fast_factory(OrderExpired)
-make_triggered = _fast_factory(OrderTriggered)
-make_replaced = _fast_factory(OrderReplaced)
-make_cancel_rejected = _fast_factory(CancelRejected)
-make_replace_rejected = _fast_factory(ReplaceRejected)
-make_delta = _fast_factory(BookDelta)
