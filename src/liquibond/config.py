@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     payment_rail: Literal["sandbox"] = "sandbox"
     sandbox_rail_delay_seconds: float = Field(default=0.5, ge=0)
     reconciliation_interval_seconds: float = Field(default=900, gt=0)
+    collect_expiry_seconds: float = Field(default=900, gt=0)
 
     auth_attempts_per_minute: int = Field(default=10, ge=1)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
 
 from liquibond.payments.models import Payment
+from liquibond.payments.runtime import expire_collects_once
+from liquibond.platform.db import utcnow
 from liquibond.platform.uow import UnitOfWork
 from liquibond.platform.webhooks import sign
 from tests.helpers import assert_problem, make_admin
@@ -138,6 +141,29 @@ async def test_outcome_after_a_final_state_is_a_conflict(
         await uow.commit()
     body, headers = signed(
         app, {"type": "collect.succeeded", "rail_reference": reference, "amount": 1_00}, "wh_c"
+    )
+    assert_problem(
+        await client.post(PATH, content=body, headers=headers), 409, "payment.invalid_transition"
+    )
+    assert await balances(client, user) == {}  # type: ignore[arg-type]
+
+
+async def test_unapproved_collects_expire(client: httpx.AsyncClient, app: FastAPI) -> None:
+    user, reference = await pending_deposit(client, app, 5_00)
+    assert await expire_collects_once(app) == 0  # not old yet
+    async with UnitOfWork(app.state.database) as uow:
+        await uow.session.execute(
+            update(Payment)
+            .where(Payment.rail_reference == reference)
+            .values(created_at=utcnow() - timedelta(hours=1))
+        )
+        await uow.commit()
+    assert await expire_collects_once(app) == 1
+    payments = (await client.get("/api/v1/payments", headers=user.headers)).json()["items"]  # type: ignore[attr-defined]
+    assert payments[0]["status"] == "expired"
+    # A late approval from the rail can no longer credit it.
+    body, headers = signed(
+        app, {"type": "collect.succeeded", "rail_reference": reference, "amount": 5_00}, "wh_late"
     )
     assert_problem(
         await client.post(PATH, content=body, headers=headers), 409, "payment.invalid_transition"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 import httpx
 import structlog
@@ -34,9 +35,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         delay_seconds=settings.sandbox_rail_delay_seconds,
     )
     app.state.payment_rail = rail
-    reconciler = asyncio.create_task(
-        _reconcile_every(app, settings.reconciliation_interval_seconds), name="reconciliation"
-    )
+    jobs = [
+        asyncio.create_task(
+            _every(settings.reconciliation_interval_seconds, lambda: reconcile_once(app)),
+            name="payments-reconciliation",
+        ),
+        asyncio.create_task(
+            _every(60, lambda: expire_collects_once(app)), name="payments-collect-expiry"
+        ),
+    ]
     if settings.demo_mode:
         bus: EventBus = app.state.bus
         bus.subscribe(
@@ -45,8 +52,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        reconciler.cancel()
-        await asyncio.gather(reconciler, return_exceptions=True)
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
         await rail.drain()
 
 
@@ -66,13 +74,27 @@ async def reconcile_once(app: FastAPI) -> int:
         return len(breaks)
 
 
-async def _reconcile_every(app: FastAPI, interval_seconds: float) -> None:
+async def expire_collects_once(app: FastAPI) -> int:
+    """Expire deposits whose collect request nobody approved in time."""
+    settings: Settings = app.state.settings
+    async with UnitOfWork(app.state.database) as uow:
+        service = PaymentService(
+            uow.session, app.state.payment_rail, app.state.credentials.cipher, _no_kyc_needed
+        )
+        expired = await service.expire_stale_collects(
+            timedelta(seconds=settings.collect_expiry_seconds)
+        )
+        await uow.commit()
+        return expired
+
+
+async def _every(interval_seconds: float, job: Callable[[], Awaitable[int]]) -> None:
     while True:
         await asyncio.sleep(interval_seconds)
         try:
-            await reconcile_once(app)
+            await job()
         except Exception:
-            log.exception("payments.reconciliation_failed")
+            log.exception("payments.job_failed")
 
 
 async def _no_kyc_needed(_user_id: uuid.UUID) -> None:

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -243,6 +244,23 @@ class PaymentService:
         page = rows[:limit]
         return page, encode_cursor({"before": str(page[-1].id)}) if len(rows) > limit else None
 
+    async def expire_stale_collects(self, older_than: timedelta) -> int:
+        """Expire deposits whose collect request was never approved; returns how many."""
+        stale = await self._session.scalars(
+            select(Payment)
+            .where(
+                Payment.kind == PaymentKind.DEPOSIT.value,
+                Payment.status == PaymentStatus.PENDING.value,
+                Payment.created_at < utcnow() - older_than,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        expired = 0
+        for payment in stale:
+            await self._settle(payment, PaymentKind.DEPOSIT, PaymentStatus.EXPIRED)
+            expired += 1
+        return expired
+
     # -- the rail's webhooks ---------------------------------------------------------------
 
     async def apply_rail_event(self, event: RailEvent) -> Payment:
@@ -267,9 +285,14 @@ class PaymentService:
             raise _RecordedUnprocessable(
                 code="payment.amount_mismatch", detail="The rail reported a different amount."
             )
+        await self._settle(payment, kind, target)
+        return payment
+
+    async def _settle(self, payment: Payment, kind: PaymentKind, target: PaymentStatus) -> None:
+        """Move a payment to `target`: the only place its status changes (with its money)."""
         current = PaymentStatus(payment.status)
         if current is target:
-            return payment
+            return
         if not can_move(kind, current, target):
             raise Conflict(
                 code="payment.invalid_transition",
@@ -296,7 +319,6 @@ class PaymentService:
                 "asset": payment.asset,
             },
         )
-        return payment
 
     async def _move_money(self, payment: Payment, target: PaymentStatus) -> None:
         owner = Owner.user(payment.user_id)
