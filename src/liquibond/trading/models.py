@@ -1,0 +1,147 @@
+"""Trading tables: orders, trades and each book's state at its last commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from liquibond.instruments.models import PRICE_SCALE
+from liquibond.platform.db import Base, CreatedAt, ExactDecimal, IdPrimaryKey
+
+
+class OrderSide(StrEnum):
+    """Buy or sell."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderKind(StrEnum):
+    """Order types the API accepts (the engine knows more)."""
+
+    LIMIT = "limit"
+
+
+class OrderTif(StrEnum):
+    """Time in force the API accepts."""
+
+    GTC = "gtc"
+    IOC = "ioc"
+    FOK = "fok"
+
+
+class OrderState(StrEnum):
+    """An order's status as stored: the engine's `OrderStatus`, named."""
+
+    NEW = "new"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+
+
+#: Statuses of an order that rests in its book.
+LIVE_STATES = frozenset({OrderState.NEW, OrderState.PARTIALLY_FILLED})
+
+
+class Order(IdPrimaryKey, CreatedAt, Base):
+    """An order and everything needed to put it back in its book after a restart.
+
+    `reserved` is what is still locked in the ledger for this order (cash for a buy, units
+    for a sell, in minor units of `reserved_asset`); it is released when the order completes.
+    """
+
+    __tablename__ = "orders"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    client_order_id: Mapped[str] = mapped_column(String(64))
+    #: The engine's id of this order, unique within its instrument's book.
+    book_order_id: Mapped[int] = mapped_column(BigInteger)
+    side: Mapped[str] = mapped_column(String(4))
+    order_type: Mapped[str] = mapped_column(String(16))
+    time_in_force: Mapped[str] = mapped_column(String(8))
+    post_only: Mapped[bool]
+    price: Mapped[Decimal] = mapped_column(ExactDecimal(PRICE_SCALE))  # clean, per 100 of face
+    price_ticks: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)  # units
+    filled_quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled_quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    leaves_quantity: Mapped[int] = mapped_column(BigInteger)
+    shown_quantity: Mapped[int] = mapped_column(BigInteger)
+    #: The engine's time priority while the order rests (restores the queue order).
+    priority: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(20))
+    reject_reason: Mapped[str | None] = mapped_column(String(40))
+    reserved_asset: Mapped[str] = mapped_column(ForeignKey("assets.code"))
+    reserved: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_order_id", name="uq_orders_user_client_order_id"),
+        UniqueConstraint("instrument_id", "book_order_id", name="uq_orders_instrument_book_order"),
+        Index("ix_orders_user_id_id", "user_id", "id"),
+        Index("ix_orders_instrument_id_status", "instrument_id", "status"),
+        CheckConstraint("quantity > 0 AND price_ticks > 0", name="positive_terms"),
+        CheckConstraint(
+            "filled_quantity + cancelled_quantity + leaves_quantity = quantity",
+            name="quantities_add_up",
+        ),
+        CheckConstraint("reserved >= 0", name="non_negative_reservation"),
+    )
+
+
+class Trade(IdPrimaryKey, CreatedAt, Base):
+    """A fill between two orders, settled internally: cash and units moved in one entry."""
+
+    __tablename__ = "trades"
+
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    #: The engine's trade id, gap-free within the instrument.
+    trade_seq: Mapped[int] = mapped_column(BigInteger)
+    price: Mapped[Decimal] = mapped_column(ExactDecimal(PRICE_SCALE))
+    price_ticks: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    aggressor_side: Mapped[str] = mapped_column(String(4))
+    buy_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    sell_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    buyer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    currency: Mapped[str] = mapped_column(ForeignKey("assets.code"))
+    clean_amount: Mapped[int] = mapped_column(BigInteger)  # minor units of `currency`
+    accrued_interest: Mapped[int] = mapped_column(BigInteger)
+    dirty_amount: Mapped[int] = mapped_column(BigInteger)  # clean + accrued: what the buyer pays
+    buyer_fee: Mapped[int] = mapped_column(BigInteger)
+    seller_fee: Mapped[int] = mapped_column(BigInteger)
+    trade_date: Mapped[date]
+    settlement_date: Mapped[date]
+    journal_entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("journal_entries.id"))
+
+    __table_args__ = (
+        UniqueConstraint("instrument_id", "trade_seq", name="uq_trades_instrument_trade_seq"),
+        CheckConstraint("quantity > 0", name="positive_quantity"),
+    )
+
+
+class BookState(Base):
+    """One instrument book's position as of its writer's last commit.
+
+    `state_hash` is the engine's hash of the book after that commit: a book rebuilt from the
+    resting orders must hash the same, or the writer refuses to trade it.
+    """
+
+    __tablename__ = "trading_books"
+
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    trade_seq: Mapped[int] = mapped_column(BigInteger)
+    last_book_order_id: Mapped[int] = mapped_column(BigInteger)
+    last_price_ticks: Mapped[int | None] = mapped_column(BigInteger)
+    state_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
