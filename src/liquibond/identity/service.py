@@ -47,10 +47,10 @@ from liquibond.platform.errors import (
     Forbidden,
     Unauthorized,
     Unprocessable,
-    ensure_owner,
     not_found,
 )
 from liquibond.platform.outbox import record_event
+from liquibond.platform.ownership import owned
 from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 
 RECOVERY_CODE_COUNT = 10
@@ -423,9 +423,7 @@ class IdentityService:
 
     async def revoke_api_key(self, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
         """Revoke one of the caller's keys; someone else's is a 404."""
-        key = await self._session.get(ApiKey, key_id)
-        ensure_owner(key.user_id if key else None, user_id, "api_key")
-        assert key is not None
+        key = await owned(self._session, ApiKey, key_id, user_id, "api_key")
         if key.revoked_at is None:
             key.revoked_at = utcnow()
             await record_audit(

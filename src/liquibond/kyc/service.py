@@ -47,10 +47,10 @@ from liquibond.platform.errors import (
     Forbidden,
     ServiceUnavailable,
     Unprocessable,
-    ensure_owner,
     not_found,
 )
 from liquibond.platform.outbox import record_event
+from liquibond.platform.ownership import owned
 from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 from liquibond.platform.webhooks import claim_webhook, verify
 
@@ -230,10 +230,9 @@ class KycService(KycChecks):
         self, user_id: uuid.UUID, application_id: uuid.UUID
     ) -> KycApplication:
         """An application by id; someone else's is a 404."""
-        application = await self._session.get(KycApplication, application_id)
-        ensure_owner(application.user_id if application else None, user_id, "kyc_application")
-        assert application is not None
-        return application
+        return await owned(
+            self._session, KycApplication, application_id, user_id, "kyc_application"
+        )
 
     async def describe(self, application: KycApplication) -> KycApplicationOut:
         """The application as its investor sees it (masked)."""

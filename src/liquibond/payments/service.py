@@ -34,8 +34,9 @@ from liquibond.payments.schemas import BankAccountCreate, DepositRequest, Withdr
 from liquibond.platform.audit import record_audit
 from liquibond.platform.crypto import FieldCipher
 from liquibond.platform.db import new_id, utcnow
-from liquibond.platform.errors import Conflict, Unprocessable, ensure_owner, not_found
+from liquibond.platform.errors import Conflict, Unprocessable, not_found
 from liquibond.platform.outbox import record_event
+from liquibond.platform.ownership import owned
 from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 
 CURRENCY = "INR"
@@ -173,9 +174,9 @@ class PaymentService:
     async def withdraw(self, user_id: uuid.UUID, request: WithdrawalRequest) -> Payment:
         """Hold the funds, then ask the rail to pay them to a verified bank account."""
         await self._require_kyc(user_id)
-        account = await self._session.get(BankAccount, request.bank_account_id)
-        ensure_owner(account.user_id if account else None, user_id, "bank_account")
-        assert account is not None
+        account = await owned(
+            self._session, BankAccount, request.bank_account_id, user_id, "bank_account"
+        )
         if account.status != BankAccountStatus.VERIFIED:
             raise Conflict(
                 code="payment.bank_account_unverified",
@@ -217,10 +218,7 @@ class PaymentService:
 
     async def payment(self, user_id: uuid.UUID, payment_id: uuid.UUID) -> Payment:
         """One of the user's payments (someone else's is 404)."""
-        payment = await self._session.get(Payment, payment_id)
-        ensure_owner(payment.user_id if payment else None, user_id, "payment")
-        assert payment is not None
-        return payment
+        return await owned(self._session, Payment, payment_id, user_id, "payment")
 
     async def payments(
         self,

@@ -119,9 +119,3 @@ class ServiceUnavailable(Problem):
 def not_found(resource: str) -> NotFound:
     """The standard 404 for a resource that is missing or belongs to someone else."""
     return NotFound(code=f"{resource}.not_found", detail=f"No such {resource}.")
-
-
-def ensure_owner(owner_id: object | None, caller_id: object, resource: str) -> None:
-    """404 unless the resource exists and belongs to the caller, so ids cannot be probed."""
-    if owner_id is None or owner_id != caller_id:
-        raise not_found(resource)

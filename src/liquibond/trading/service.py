@@ -23,7 +23,8 @@ from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.service import InstrumentService
 from liquibond.kyc.service import KycChecks
 from liquibond.ledger.service import LedgerService
-from liquibond.platform.errors import Conflict, FieldError, Unprocessable, ensure_owner
+from liquibond.platform.errors import Conflict, FieldError, Unprocessable
+from liquibond.platform.ownership import owned
 from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 from liquibond.trading.models import Order, OrderSide, OrderState, Trade
 from liquibond.trading.schemas import OrderCreate, TradeOut
@@ -173,10 +174,7 @@ class OrderService:
 
     async def order(self, user_id: uuid.UUID, order_id: uuid.UUID) -> Order:
         """One of the user's orders (404 for anyone else's)."""
-        order = await self._session.get(Order, order_id)
-        ensure_owner(order.user_id if order else None, user_id, "order")
-        assert order is not None
-        return order
+        return await owned(self._session, Order, order_id, user_id, "order")
 
     async def orders(
         self,
