@@ -126,6 +126,8 @@ class Trade(IdPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("instrument_id", "trade_seq", name="uq_trades_instrument_trade_seq"),
         CheckConstraint("quantity > 0", name="positive_quantity"),
+        # Candles and the 24 h ticker select an instrument's trades by time.
+        Index("ix_trades_instrument_id_created_at", "instrument_id", "created_at"),
     )
 
 
