@@ -1,10 +1,8 @@
 """Public market data: the L2 book, the tape, candles and the ticker of a public instrument.
 
-The book is read from its writer's in-memory :class:`~liquibond.trading.engine.Book`, never
-changed: the writer runs on this event loop, so a read happens between two of its steps and
-sees a consistent book. That book may hold the batch whose group commit is in flight (at most
-one batch ahead of the database; were that commit to fail, the writer rebuilds the book and
-the levels go away). Everything else is read from the committed `trades` table.
+The book is read from its writer's in-memory :class:`~liquibond.trading.engine.Book` as of
+its last commit (:meth:`~liquibond.trading.runner.BookWriter.depth` waits out a commit in
+flight). Everything else is read from the committed `trades` table.
 
 Candles are aggregated by the database in one query that runs on SQLite and PostgreSQL, over
 a window refused beyond :data:`MAX_CANDLES` intervals. Intervals are aligned on Indian market
@@ -125,11 +123,10 @@ class MarketData:
         writer = self._writer(instrument.id)
         if writer is None:
             return OrderBookOut(instrument_id=instrument.id, sequence=0, bids=[], asks=[])
-        book = writer.book
-        levels = book.depth(depth)  # no await from here: one consistent view of the book
+        sequence, levels = await writer.depth(depth)
         return OrderBookOut(
             instrument_id=instrument.id,
-            sequence=book.seq,
+            sequence=sequence,
             bids=[_level(writer, level) for level in levels.bids],
             asks=[_level(writer, level) for level in levels.asks],
         )
@@ -242,7 +239,7 @@ class MarketData:
                 select(Trade.price).where(_trade_at(Trade, instrument.id, day.first))
             )
         change = None if last is None or opened is None else last.price - opened
-        bid, ask = self._top(instrument.id)
+        bid, ask = await self._top(instrument.id)
         return TickerOut(
             instrument_id=instrument.id,
             last_price=None if last is None else last.price,
@@ -278,12 +275,12 @@ class MarketData:
             raise BookHalted(code="trading.book_halted", detail=writer.halted)
         return writer
 
-    def _top(self, instrument_id: uuid.UUID) -> tuple[BookLevel | None, BookLevel | None]:
+    async def _top(self, instrument_id: uuid.UUID) -> tuple[BookLevel | None, BookLevel | None]:
         """The best bid and ask levels."""
         writer = self._writer(instrument_id)
         if writer is None:
             return None, None
-        top = writer.book.depth(1)
+        _, top = await writer.depth(1)
         return (
             _level(writer, top.bids[0]) if top.bids else None,
             _level(writer, top.asks[0]) if top.asks else None,

@@ -33,7 +33,7 @@ from liquibond.analytics import trade_cash
 from liquibond.ledger.entries import AccountKey, EntryDraft, Leg, Owner
 from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import InsufficientFunds, LedgerService
-from liquibond.platform.db import Database, new_id, utcnow
+from liquibond.platform.db import Database, canonical_decimal, new_id, utcnow
 from liquibond.platform.errors import Conflict, Problem, ServiceUnavailable, Unprocessable
 from liquibond.platform.outbox import record_event
 from liquibond.platform.uow import UnitOfWork
@@ -41,8 +41,10 @@ from liquibond.trading.engine import (
     MAX_TICKS,
     AccountId,
     Book,
+    BookDelta,
     CancelOrder,
     CancelRejected,
+    Depth,
     Event,
     NewOrder,
     OrderAccepted,
@@ -123,6 +125,10 @@ class BookWriter:
         self.book = Book(market.isin)
         self._last_order_id = 0
         self.halted: str | None = None
+        #: The book's `seq` as of the last committed change to its price levels.
+        self.published_seq = 0
+        self._committing = False
+        self._depth_waiters: list[tuple[int | None, asyncio.Future[tuple[int, Depth]]]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -160,6 +166,7 @@ class BookWriter:
             trade_seq=state.trade_seq if state else 0,
         )
         self._last_order_id = state.last_book_order_id if state else 0
+        self.published_seq = self.book.seq
         expected = state.state_hash if state else Book(self.market.isin).state_hash()
         actual = self.book.state_hash()
         if actual != expected:
@@ -174,6 +181,21 @@ class BookWriter:
         else:
             self.halted = None
             log.info("trading.book_restored", instrument=self.market.isin, orders=len(snapshots))
+
+    async def depth(self, levels: int | None = None) -> tuple[int, Depth]:
+        """The committed L2 book and its `published_seq`: never a batch still being committed
+        (a caller that asks mid-commit is answered right after that commit)."""
+        if not self._committing:
+            return self.published_seq, self.book.depth(levels)
+        waiter: asyncio.Future[tuple[int, Depth]] = asyncio.get_running_loop().create_future()
+        self._depth_waiters.append((levels, waiter))
+        return await waiter
+
+    def _answer_depth_waiters(self) -> None:
+        waiters, self._depth_waiters = self._depth_waiters, []
+        for levels, waiter in waiters:
+            if not waiter.done():
+                waiter.set_result((self.published_seq, self.book.depth(levels)))
 
     # -- commands --------------------------------------------------------------------------
 
@@ -202,17 +224,13 @@ class BookWriter:
             await self._commit(batch)
 
     async def _commit(self, batch: list[_Job]) -> None:
-        outcomes: list[Order | Problem] = []
+        self._committing = True
         try:
-            async with UnitOfWork(self._database) as uow:
-                step = _Step(self, uow.session)
-                for job in batch:
-                    outcomes.append(await step.run(job.command))
-                await self._save_state(uow.session)
-                await uow.commit()
-        except Exception:
-            log.exception("trading.batch_failed", instrument=self.market.isin, size=len(batch))
-            await self._recover()
+            outcomes = await self._persist(batch)
+        finally:
+            self._committing = False
+            self._answer_depth_waiters()
+        if outcomes is None:
             for job in batch:
                 if not job.future.done():
                     job.future.set_exception(unavailable("The order could not be persisted."))
@@ -224,6 +242,25 @@ class BookWriter:
                 job.future.set_exception(outcome)
             else:
                 job.future.set_result(outcome)
+
+    async def _persist(self, batch: list[_Job]) -> list[Order | Problem] | None:
+        """Apply and commit one batch; None if it failed (the book is then rebuilt)."""
+        outcomes: list[Order | Problem] = []
+        try:
+            async with UnitOfWork(self._database) as uow:
+                step = _Step(self, uow.session)
+                for job in batch:
+                    outcomes.append(await step.run(job.command))
+                changed = step.book_changes(self.published_seq)
+                await self._save_state(uow.session)
+                await uow.commit()
+        except Exception:
+            log.exception("trading.batch_failed", instrument=self.market.isin, size=len(batch))
+            await self._recover()
+            return None
+        if changed:
+            self.published_seq = self.book.seq
+        return outcomes
 
     async def _recover(self) -> None:
         """Throw away the uncommitted batch: rebuild the book from the database before anything
@@ -261,6 +298,7 @@ class _Step:
         self._ledger = LedgerService(session)
         self._rows: dict[int, Order] = {}
         self._traded: date | None = None
+        self._levels: dict[tuple[Side, int], BookDelta] = {}
 
     async def run(self, command: OrderTicket | _Cancel) -> Order | Problem:
         try:
@@ -381,8 +419,10 @@ class _Step:
                     await self._finish(row, OrderState.REJECTED)
                 case OrderReduced(order_id=oid):
                     touched.add(oid)
+                case BookDelta(side=side, price=price):
+                    self._levels[side, price] = event
                 case _:
-                    pass  # book deltas; triggers and replaces are not reachable from the API yet
+                    pass  # triggers and replaces are not reachable from the API yet
             if hasattr(event, "order_id"):
                 touched.add(int(event.order_id))
         now = utcnow()
@@ -487,20 +527,41 @@ class _Step:
             },
         )
 
-    def _emit(self, type_: str, row: Order) -> None:
+    def book_changes(self, prev_seq: int) -> bool:
+        """Record the batch's net changes to the price levels as one `book.changed.v1` event;
+        False if the levels did not change.
+
+        A level's `quantity` is what it shows now (0: the level is gone). `prev_seq` is the
+        `seq` of the previous change, so a subscriber that holds the book at another sequence
+        knows it missed one and resyncs."""
+        if not self._levels:
+            return False
+        clean_price = self._market.clean_price
+        sides: dict[Side, list[dict[str, object]]] = {Side.BUY: [], Side.SELL: []}
+        for (side, price), delta in sorted(self._levels.items()):
+            sides[side].append(
+                {
+                    "price": str(canonical_decimal(clean_price(price))),
+                    "price_ticks": price,
+                    "quantity": delta.qty,
+                    "orders": delta.count,
+                }
+            )
         record_event(
             self._session,
-            type_,
+            "book.changed.v1",
             {
-                "order_id": str(row.id),
-                "user_id": str(row.user_id),
-                "instrument_id": str(row.instrument_id),
-                "client_order_id": row.client_order_id,
-                "status": row.status,
-                "filled_quantity": row.filled_quantity,
-                "leaves_quantity": row.leaves_quantity,
+                "instrument_id": str(self._market.instrument_id),
+                "prev_seq": prev_seq,
+                "seq": self._writer.book.seq,
+                "bids": sides[Side.BUY],
+                "asks": sides[Side.SELL],
             },
         )
+        return True
+
+    def _emit(self, type_: str, row: Order) -> None:
+        record_event(self._session, type_, order_event(row))
 
     async def _load(self, book_order_ids: Iterable[int]) -> None:
         missing = [oid for oid in set(book_order_ids) if oid not in self._rows]
@@ -514,6 +575,28 @@ class _Step:
         )
         for row in rows:
             self._rows[row.book_order_id] = row
+
+
+def order_event(row: Order) -> dict[str, object]:
+    """The data of an `order.*.v1` event: the order as its owner sees it."""
+    return {
+        "order_id": str(row.id),
+        "user_id": str(row.user_id),
+        "instrument_id": str(row.instrument_id),
+        "client_order_id": row.client_order_id,
+        "side": row.side,
+        "order_type": row.order_type,
+        "time_in_force": row.time_in_force,
+        "price": None if row.price is None else str(canonical_decimal(row.price)),
+        "quantity": row.quantity,
+        "status": row.status,
+        "filled_quantity": row.filled_quantity,
+        "cancelled_quantity": row.cancelled_quantity,
+        "leaves_quantity": row.leaves_quantity,
+        "reject_reason": row.reject_reason,
+        "reserved_asset": row.reserved_asset,
+        "reserved": row.reserved,
+    }
 
 
 def _order_ids(events: list[Event]) -> set[int]:

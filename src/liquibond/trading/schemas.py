@@ -87,7 +87,10 @@ class OrderBookOut(ResponseModel):
     """L2: the book's price levels, best first on each side."""
 
     instrument_id: uuid.UUID
-    sequence: int = Field(description="The book's last event sequence number")
+    sequence: int = Field(
+        description="Sequence number of the book's last committed change to its levels "
+        "(the `seq` of the `book` channel's deltas)"
+    )
     bids: list[BookLevel]
     asks: list[BookLevel]
 
