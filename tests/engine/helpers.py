@@ -49,9 +49,11 @@ def stop(
     stop_price: int,
     account: int = 1,
     price: int | None = None,
+    order_type: OrderType | None = None,
     **kw: Any,
 ) -> NewOrder:
-    otype = OrderType.STOP if price is None else OrderType.STOP_LIMIT
+    """A stop; with a `price` a STOP_LIMIT unless `order_type` says STOP (protection price)."""
+    otype = order_type or (OrderType.STOP if price is None else OrderType.STOP_LIMIT)
     return NewOrder(
         OrderId(oid),
         AccountId(account),

@@ -186,10 +186,10 @@ class RefBook:
         T = OrderType
         if not 0 < c.qty <= MAX:
             return R.INVALID_QTY
-        if c.order_type in (T.LIMIT, T.STOP_LIMIT):
-            if c.price is None or not 0 < c.price <= MAX:
+        if c.price is None:
+            if c.order_type in (T.LIMIT, T.STOP_LIMIT):
                 return R.INVALID_PRICE
-        elif c.price is not None:
+        elif not 0 < c.price <= MAX:  # on MARKET and STOP: a protection price
             return R.INVALID_PRICE
         if c.order_type is T.LIMIT:
             if c.stop_price is not None:
@@ -298,12 +298,12 @@ class RefBook:
                 break
             m = makers[0]
             assert m.price is not None
-            if t.order_type not in (OrderType.MARKET, OrderType.STOP):
-                assert t.price is not None
-                if (t.side is Side.BUY and m.price > t.price) or (
-                    t.side is Side.SELL and m.price < t.price
-                ):
-                    break
+            beyond = t.price is not None and (
+                (t.side is Side.BUY and m.price > t.price)
+                or (t.side is Side.SELL and m.price < t.price)
+            )
+            if beyond:
+                break
             if m.account == t.account:
                 mode = t.stp
                 if mode in (StpMode.CANCEL_OLDEST, StpMode.CANCEL_BOTH):

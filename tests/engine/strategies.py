@@ -104,6 +104,7 @@ def command_streams(
             out.append(
                 NewOrder(
                     oid, account, side, qty, order_type=OrderType.MARKET,
+                    price=draw(st.none() | prices),  # a protection price
                     tif=draw(st.sampled_from([TimeInForce.IOC, TimeInForce.FOK])),
                     min_qty=draw(st.none() | st.integers(1, qty)), stp=stp, ts=ts,
                 )
@@ -119,11 +120,17 @@ def command_streams(
             clock + draw(st.integers(1, 4)) if tif in (TimeInForce.DAY, TimeInForce.GTD) else None
         )
         if roll < 44:
-            limit_price = draw(st.none() | prices)
+            stop_type = draw(st.sampled_from([OrderType.STOP, OrderType.STOP_LIMIT]))
+            limit_price = (
+                draw(prices)
+                if stop_type is OrderType.STOP_LIMIT
+                else draw(
+                    st.none() | prices  # a STOP's optional protection price
+                )
+            )
             out.append(
                 NewOrder(
-                    oid, account, side, qty, price=limit_price,
-                    order_type=OrderType.STOP if limit_price is None else OrderType.STOP_LIMIT,
+                    oid, account, side, qty, price=limit_price, order_type=stop_type,
                     tif=tif if tif not in (TimeInForce.IOC, TimeInForce.FOK) else TimeInForce.GTC,
                     expire_at=expire_at if tif not in (TimeInForce.IOC, TimeInForce.FOK) else None,
                     stop_price=draw(prices), stp=stp, ts=ts,

@@ -113,6 +113,16 @@ def test_market_ioc_sweeps_and_cancels_the_rest() -> None:
     assert book.last_price == 98
 
 
+def test_market_with_a_protection_price_never_trades_beyond_it() -> None:
+    book = Book()
+    book.submit(limit(1, SELL, 3, 100, account=1))
+    book.submit(limit(2, SELL, 3, 105, account=1))
+    events = book.submit(market(3, BUY, 6, account=2, price=102))
+    assert trades(events) == [(100, 3, 3, 1)]
+    assert [(c.order_id, c.cancelled_qty) for c in of(events, OrderCancelled)] == [(3, 3)]
+    assert resting(book) == [(2, SELL, 105, 3)]
+
+
 def test_market_into_an_empty_book_is_cancelled_unfilled() -> None:
     events = Book().submit(market(1, BUY, 5))
     assert kinds(events) == ["OrderAccepted", "OrderCancelled"]
@@ -201,7 +211,7 @@ def test_expiry_events_follow_expire_time_then_priority() -> None:
         (limit(1, BUY, -3, 100), R.INVALID_QTY),
         (NewOrder(OrderId(1), AccountId(1), BUY, qty=1), R.INVALID_PRICE),
         (limit(1, BUY, 1, 0), R.INVALID_PRICE),
-        (market(1, BUY, 1, price=100), R.INVALID_PRICE),
+        (market(1, BUY, 1, price=0), R.INVALID_PRICE),
         (market(1, BUY, 1, tif=TimeInForce.GTC), R.INVALID_TIME_IN_FORCE),
         (market(1, BUY, 5, display_qty=1), R.INVALID_DISPLAY_QTY),
         (limit(1, BUY, 1, 100, stop_price=101), R.INVALID_STOP_PRICE),

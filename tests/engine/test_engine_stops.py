@@ -56,6 +56,19 @@ def test_buy_stop_triggers_at_or_above_its_price_and_trades_as_market() -> None:
     assert book.last_price == 110
 
 
+def test_a_triggered_stop_with_a_protection_price_stops_there_and_does_not_rest() -> None:
+    book = Book()
+    book.submit(stop(1, BUY, 3, 105, account=1, price=108, order_type=OrderType.STOP))
+    book.submit(limit(10, SELL, 2, 107, account=2))
+    book.submit(limit(11, SELL, 5, 110, account=2))
+    book.submit(limit(30, SELL, 1, 105, account=3))
+    events = book.submit(limit(31, BUY, 1, 105, account=4))
+    after = events[events.index(of(events, OrderTriggered)[0]) :]
+    assert trades(after) == [(107, 2, 1, 10)]
+    assert book.order(OrderId(1)) is None  # the unfilled unit is cancelled, not rested
+    assert resting(book) == [(11, SELL, 110, 5)]
+
+
 def test_sell_stop_limit_triggers_at_or_below_and_rests_at_its_limit() -> None:
     book = Book()
     book.submit(stop(1, SELL, 5, 95, account=1, price=94))

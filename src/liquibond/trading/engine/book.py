@@ -635,13 +635,13 @@ class Book:
             self._accept_stop(order, ev)
             return ev
         side = order.side
-        price: int = 0 if order.price is None else order.price  # None only for MARKET here
+        price = order.price  # None only for a MARKET order without a protection price
         if side is BUY:
             opp = self._ask_heap
-            limit_key = _NO_LIMIT if otype is MARKET else price
+            limit_key = _NO_LIMIT if price is None else price
         else:
             opp = self._bid_heap
-            limit_key = _NO_LIMIT if otype is MARKET else -price
+            limit_key = _NO_LIMIT if price is None else -price
         crosses = bool(opp) and opp[0] <= limit_key
         if cmd.post_only and crosses:
             return self._reject(order, R.POST_ONLY_WOULD_TAKE, ev)
@@ -850,11 +850,11 @@ class Book:
             return R.INVALID_QTY
         ot = c.order_type
         tif = c.tif
-        if ot is LIMIT or ot is STOP_LIMIT:
-            p = c.price
-            if p is None or not 0 < p <= MAX_TICKS:
+        p = c.price
+        if p is None:
+            if ot is LIMIT or ot is STOP_LIMIT:
                 return R.INVALID_PRICE
-        elif c.price is not None:
+        elif not 0 < p <= MAX_TICKS:
             return R.INVALID_PRICE
         if ot is LIMIT:
             if c.stop_price is not None:
@@ -1370,8 +1370,8 @@ class Book:
         stop: int = cmd.stop_price  # type: ignore[assignment]  # a stop always has one
         ev.append(OrderTriggered(seq, o.order_id, o.account, stop, last))
         side = o.side
-        price: int = o.price  # type: ignore[assignment]  # None only for STOP
-        limit_key = _NO_LIMIT if cmd.order_type is STOP else (price if side is BUY else -price)
+        price = o.price  # None only for a STOP without a protection price
+        limit_key = _NO_LIMIT if price is None else (price if side is BUY else -price)
         opp = self._ask_heap if side is BUY else self._bid_heap
         if opp and opp[0] <= limit_key:
             self._match(o, limit_key, ev)

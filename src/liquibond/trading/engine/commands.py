@@ -27,7 +27,9 @@ from liquibond.trading.engine.values import (
 class NewOrder:
     """Place an order.
 
-    - ``price``: limit price in ticks; required for LIMIT and STOP_LIMIT, ``None`` otherwise.
+    - ``price``: limit price in ticks; required for LIMIT and STOP_LIMIT. On a MARKET or
+      STOP order it is optional and a protection price: the order (once triggered) trades
+      like a market order but never beyond it, and what it cannot fill there is cancelled.
     - ``stop_price``: trigger price in ticks; required for STOP and STOP_LIMIT. A buy stop
       triggers when the last trade price is at or above it, a sell stop at or below it.
     - ``tif``: LIMIT takes any; MARKET takes IOC or FOK; STOP/STOP_LIMIT take GTC, DAY or GTD
