@@ -8,6 +8,7 @@ import hmac
 import json
 import os
 import secrets
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -73,10 +74,35 @@ class Settings(BaseSettings):
     sandbox_rail_delay_seconds: float = Field(default=0.5, ge=0)
     reconciliation_interval_seconds: float = Field(default=900, gt=0)
     collect_expiry_seconds: float = Field(default=900, gt=0)
+    demo_liquidity_interval_seconds: float = Field(
+        default=5.0, gt=0, description="how often the demo's market maker requotes its books"
+    )
 
     auth_attempts_per_minute: int = Field(default=10, ge=1)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+
+    # Venue-wide pre-trade limits, per user (an instrument may set a lower order notional).
+    trading_max_order_notional: int = Field(
+        default=10**12, gt=0, description="largest clean consideration of one order, minor units"
+    )
+    trading_max_position_percent: Decimal = Field(
+        default=Decimal(25), gt=0, le=100, description="of an issue one user may hold and bid for"
+    )
+    trading_max_issuer_exposure: int | None = Field(
+        default=None, gt=0, description="face value of one issuer's bonds held and bid for"
+    )
+    trading_rating_limits: dict[str, int] = Field(
+        default_factory=lambda: {"SUB_IG": 1_00_00_000_00, "UNRATED": 1_00_00_000_00},
+        description="face value held and bid for per rating bucket "
+        "(SOV, AAA, AA, A, BBB, SUB_IG, UNRATED); absent buckets are unlimited",
+    )
+    trading_market_protection_percent: Decimal = Field(
+        default=Decimal(5),
+        gt=0,
+        le=50,
+        description="how far from the reference a market order may trade when its bond has no band",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -341,3 +341,15 @@ def test_commands_refuse_wrong_types_at_construction(bad: dict[str, object]) -> 
     fields.update(bad)
     with pytest.raises(TypeError, match=next(iter(bad))):
         NewOrder(**fields)  # type: ignore[arg-type]
+
+
+def test_next_expiry_is_the_earliest_live_day_or_gtd_order() -> None:
+    book = Book()
+    assert book.next_expiry() is None
+    book.submit(limit(1, BUY, 1, 90, tif=TimeInForce.GTD, expire_at=50))
+    book.submit(limit(2, BUY, 1, 91, tif=TimeInForce.DAY, expire_at=30))
+    assert book.next_expiry() == 30
+    book.cancel(OrderId(2))
+    assert book.next_expiry() == 50
+    book.expire(50)
+    assert book.next_expiry() is None

@@ -37,11 +37,14 @@ class Market:
         return str(self.bond["isin"])
 
 
-async def list_bond(client: httpx.AsyncClient, app: FastAPI) -> Market:
-    """List the 7.26% GS 2032 (face ₹100, tick 0.0025, lots of 100 units)."""
+async def list_bond(client: httpx.AsyncClient, app: FastAPI, **overrides: Any) -> Market:
+    """List the 7.26% GS 2032 (face ₹100, tick 0.0025, lots of 100 units), with any terms or
+    market parameters overridden."""
     admin = await make_admin(app, client)
     bank = await issuer(client, admin)
-    bond = (await draft(client, bank)).json()
+    drafted = await draft(client, bank, **overrides)
+    assert drafted.status_code == 201, drafted.text
+    bond = drafted.json()
     await client.post(f"/api/v1/instruments/{bond['id']}/submit", headers=bank.headers)
     listed = await client.post(f"/api/v1/instruments/{bond['id']}/approve", headers=admin.headers)
     assert listed.json()["status"] == "listed", listed.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Self
@@ -13,7 +13,13 @@ from pydantic_core import PydanticCustomError
 
 from liquibond.analytics import calendar_codes
 from liquibond.instruments.isin import is_valid_isin
-from liquibond.instruments.models import COUPON_RATE_SCALE, PRICE_SCALE, InstrumentStatus
+from liquibond.instruments.models import (
+    BPS_SCALE,
+    COUPON_RATE_SCALE,
+    PERCENT_SCALE,
+    PRICE_SCALE,
+    InstrumentStatus,
+)
 from liquibond.platform.db import canonical_decimal
 from liquibond.platform.schemas import RequestModel, ResponseModel
 
@@ -68,6 +74,20 @@ CouponRate = Annotated[Decimal, Field(ge=0, le=50, decimal_places=COUPON_RATE_SC
 TickSize = Annotated[Decimal, Field(gt=0, le=100, decimal_places=PRICE_SCALE)]
 Frequency = Literal[0, 1, 2, 4, 12]
 Units = Annotated[int, Field(gt=0, le=10**15)]
+FeeBps = Annotated[Decimal, Field(ge=0, le=100, decimal_places=BPS_SCALE)]
+BandPercent = Annotated[Decimal, Field(gt=0, le=50, decimal_places=PERCENT_SCALE)]
+Notional = Annotated[int, Field(gt=0, le=10**17, description="Minor units of the currency")]
+CurveName = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+def check_session(session_open: time | None, session_close: time | None) -> None:
+    """Trading hours are both set (open before close) or both absent (round the clock)."""
+    if (session_open is None) != (session_close is None):
+        raise PydanticCustomError(
+            "session_incomplete", "session_open and session_close go together"
+        )
+    if session_open is not None and session_close is not None and session_open >= session_close:
+        raise PydanticCustomError("session_inverted", "session_open must be before session_close")
 
 
 class _Terms(RequestModel):
@@ -117,9 +137,56 @@ class InstrumentCreate(_Terms):
     credit_rating: str = Field(min_length=1, max_length=20)
     rating_agency: str | None = Field(default=None, max_length=50)
     calendar: CalendarCode = "NSE"
+    # Market parameters
+    maker_fee_bps: FeeBps = Field(default=Decimal(0), description="Fee on a maker's fills")
+    taker_fee_bps: FeeBps = Field(default=Decimal(0), description="Fee on a taker's fills")
+    price_band_percent: BandPercent | None = Field(
+        default=Decimal(5),
+        description="Orders priced further than this from the reference price (last trade, "
+        "else the reference curve's fair value) are refused; null: no band",
+    )
+    max_order_notional: Notional | None = Field(
+        default=None, description="Largest clean consideration of one order; null: venue limit"
+    )
+    session_open: time | None = Field(
+        default=None, description="Trading opens (Indian market time); null: round the clock"
+    )
+    session_close: time | None = Field(default=None, description="Trading closes; DAY expires")
+    queue_outside_hours: bool = Field(
+        default=False, description="Queue orders sent outside hours for the open (else refuse)"
+    )
+    reference_curve: CurveName | None = None
+
+    @model_validator(mode="after")
+    def _session(self) -> Self:
+        check_session(self.session_open, self.session_close)
+        return self
 
 
-_NULLABLE_TERMS = frozenset({"first_coupon_date", "rating_agency"})
+#: Terms a listed bond keeps for life; the rest are market parameters.
+MARKET_PARAMETERS = frozenset(
+    {
+        "maker_fee_bps",
+        "taker_fee_bps",
+        "price_band_percent",
+        "max_order_notional",
+        "session_open",
+        "session_close",
+        "queue_outside_hours",
+        "reference_curve",
+    }
+)
+_NULLABLE_TERMS = frozenset(
+    {
+        "first_coupon_date",
+        "rating_agency",
+        "price_band_percent",
+        "max_order_notional",
+        "session_open",
+        "session_close",
+        "reference_curve",
+    }
+)
 
 
 class InstrumentUpdate(_Terms):
@@ -141,6 +208,14 @@ class InstrumentUpdate(_Terms):
     credit_rating: str | None = Field(default=None, min_length=1, max_length=20)
     rating_agency: str | None = Field(default=None, max_length=50)
     calendar: CalendarCode | None = None
+    maker_fee_bps: FeeBps | None = None
+    taker_fee_bps: FeeBps | None = None
+    price_band_percent: BandPercent | None = None
+    max_order_notional: Notional | None = None
+    session_open: time | None = None
+    session_close: time | None = None
+    queue_outside_hours: bool | None = None
+    reference_curve: CurveName | None = None
 
     @model_validator(mode="after")
     def _no_null_terms(self) -> Self:
@@ -165,9 +240,13 @@ class StatusChange(RequestModel):
 class InstrumentOut(ResponseModel):
     """An instrument as shown to the public (listed) or its issuer and admins (any status)."""
 
-    @field_serializer("coupon_rate", "tick_size")
+    @field_serializer("coupon_rate", "tick_size", "maker_fee_bps", "taker_fee_bps")
     def _canonical(self, value: Decimal) -> str:
         return str(canonical_decimal(value))
+
+    @field_serializer("price_band_percent")
+    def _canonical_or_null(self, value: Decimal | None) -> str | None:
+        return None if value is None else str(canonical_decimal(value))
 
     id: uuid.UUID
     isin: str
@@ -192,5 +271,13 @@ class InstrumentOut(ResponseModel):
     credit_rating: str
     rating_agency: str | None
     calendar: str
+    maker_fee_bps: Decimal
+    taker_fee_bps: Decimal
+    price_band_percent: Decimal | None
+    max_order_notional: int | None
+    session_open: time | None
+    session_close: time | None
+    queue_outside_hours: bool
+    reference_curve: str | None
     listed_at: datetime | None
     created_at: datetime

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,10 +17,12 @@ from liquibond.identity.service import Principal
 from liquibond.instruments.lifecycle import PUBLIC_STATUSES, InstrumentAction, next_status
 from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.schemas import (
+    MARKET_PARAMETERS,
     InstrumentCreate,
     InstrumentOut,
     InstrumentUpdate,
     SettlementCycle,
+    check_session,
 )
 from liquibond.ledger.entries import ISSUANCE, AccountKey, Owner
 from liquibond.ledger.models import AssetKind, Bucket
@@ -52,6 +56,7 @@ _REASON_REQUIRED = frozenset(
 #: Market parameters an admin may change on a listed bond; the economic terms are fixed.
 _LISTED_EDITABLE = frozenset(
     {"name", "tick_size", "credit_rating", "rating_agency", "min_lot", "lot_increment"}
+    | MARKET_PARAMETERS
 )
 
 
@@ -108,6 +113,18 @@ class InstrumentService:
         if instrument is None or not _visible(instrument, viewer):
             raise not_found("instrument")
         return instrument
+
+    async def find(
+        self, *, ids: Collection[uuid.UUID] = (), isins: Collection[str] = ()
+    ) -> list[Instrument]:
+        """The instruments with any of these ids or ISINs (for internal use: no visibility
+        check; drafts are never traded or held, so callers never ask for one)."""
+        if not ids and not isins:
+            return []
+        query = select(Instrument).where(
+            or_(Instrument.id.in_(list(ids)), Instrument.isin.in_(list(isins)))
+        )
+        return list(await self._session.scalars(query))
 
     async def search(
         self,
@@ -273,9 +290,15 @@ def _check_terms(instrument: Instrument) -> None:
                 "coupon_frequency": instrument.coupon_frequency,
             }
         )
-    except ValidationError as exc:
+        check_session(instrument.session_open, instrument.session_close)
+    except (ValidationError, PydanticCustomError) as exc:
+        errors = (
+            [FieldError("body", str(e["msg"]), str(e["type"])) for e in exc.errors()]
+            if isinstance(exc, ValidationError)
+            else [FieldError("body", exc.message(), exc.type)]
+        )
         raise Unprocessable(
             code="instrument.inconsistent_terms",
             detail="The terms contradict each other after this change.",
-            errors=[FieldError("body", str(e["msg"]), str(e["type"])) for e in exc.errors()],
+            errors=errors,
         ) from exc

@@ -116,7 +116,15 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        # A commit is acknowledged (orders, ledger) only once it is on disk, whatever the
+        # server's default says.
+        connect_args={"server_settings": {"synchronous_commit": "on"}},
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -1,5 +1,6 @@
-"""Trading HTTP API: order entry (place, list, read and cancel orders; my trades) and the
-public market data of each instrument (book, tape, candles, ticker).
+"""Trading HTTP API: order entry (place one or a batch, list, read, replace and cancel
+orders, cancel all; my trades; the admins' kill switch) and the public market data of each
+instrument (book, tape, candles, ticker).
 
 A placed or cancelled order is answered only after its book's writer committed it (see
 :mod:`liquibond.trading.runner`). The request's own transaction runs the read-only checks
@@ -9,30 +10,41 @@ while the writer persists; `Idempotency-Key` is stored after, as for every POST.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import AwareDatetime
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from liquibond.identity.deps import CurrentPrincipal
+from liquibond.identity.deps import CurrentPrincipal, require_role
+from liquibond.identity.models import Role
+from liquibond.platform.audit import record_audit
+from liquibond.platform.errors import Problem
 from liquibond.platform.routing import Session, TransactionalRoute, Uow
 from liquibond.platform.schemas import Page, PageCursor, PageLimit
 from liquibond.trading.market_data import MAX_DEPTH, CandleWindow, MarketData
-from liquibond.trading.models import OrderSide, OrderState
+from liquibond.trading.models import Order, OrderSide, OrderState
 from liquibond.trading.runner import Trading
 from liquibond.trading.runtime import lifespan
 from liquibond.trading.schemas import (
+    BatchItem,
+    BatchOut,
+    CancelAllOut,
+    CancelAllRequest,
     CandleInterval,
     CandlesOut,
+    OrderBatch,
     OrderBookOut,
     OrderCreate,
     OrderOut,
+    OrderReplace,
     PublicTradeOut,
     TickerOut,
     TradeOut,
 )
-from liquibond.trading.service import OrderService
+from liquibond.trading.service import Market, OrderService, OrderTicket, PreTradeChecks
 
 orders = APIRouter(
     prefix="/api/v1", tags=["trading"], route_class=TransactionalRoute, lifespan=lifespan
@@ -48,16 +60,95 @@ def _trading(request: Request) -> Trading:
     return trading
 
 
+def _checks(uow_session: AsyncSession, request: Request) -> PreTradeChecks:
+    return PreTradeChecks(uow_session, request.app.state.settings)
+
+
 @orders.post("/orders", status_code=status.HTTP_201_CREATED)
 async def place_order(
     body: OrderCreate, principal: CurrentPrincipal, uow: Uow, request: Request
 ) -> OrderOut:
-    """Place a limit order (KYC verified users); answered once the order is committed,
-    with whatever it traded on arrival."""
-    ticket, market = await OrderService(uow.session).prepare(principal, body)
+    """Place an order (KYC verified users); answered once the order is committed, with
+    whatever it traded on arrival."""
+    ticket, market = await _checks(uow.session, request).prepare(principal, body)
     await uow.commit()  # release the request's write lock before the writer persists
     writer = await _trading(request).writer(market)
     return OrderOut.model_validate(await writer.submit(ticket))
+
+
+@orders.post("/orders/batch")
+async def place_orders(
+    body: OrderBatch, principal: CurrentPrincipal, uow: Uow, request: Request
+) -> BatchOut:
+    """Place up to 1,000 orders, each on its own: the results say, per order, what a single
+    `POST /orders` would have answered. Orders of one book are committed together."""
+    checks = _checks(uow.session, request)
+    prepared: list[tuple[OrderTicket, Market] | Problem] = []
+    for order in body.orders:
+        try:
+            prepared.append(await checks.prepare(principal, order))
+        except Problem as problem:
+            prepared.append(problem)
+    await uow.commit()  # release the request's write lock before the writers persist
+    trading = _trading(request)
+
+    async def place(item: tuple[OrderTicket, Market] | Problem) -> Order | Problem:
+        if isinstance(item, Problem):
+            return item
+        ticket, market = item
+        try:
+            return await (await trading.writer(market)).submit(ticket)
+        except Problem as problem:
+            return problem
+
+    outcomes = await asyncio.gather(*(place(item) for item in prepared))
+    return BatchOut(
+        results=[
+            BatchItem(index=index, status=outcome.status, problem=outcome.to_body())
+            if isinstance(outcome, Problem)
+            else BatchItem(index=index, status=201, order=OrderOut.model_validate(outcome))
+            for index, outcome in enumerate(outcomes)
+        ]
+    )
+
+
+@orders.post("/orders/cancel-all")
+async def cancel_all_orders(
+    body: CancelAllRequest, principal: CurrentPrincipal, uow: Uow, request: Request
+) -> CancelAllOut:
+    """Cancel all my open orders (of one instrument, when given); what they reserved is
+    released."""
+    service = OrderService(uow.session)
+    markets = [
+        await service.market(instrument_id)
+        for instrument_id in await service.open_instruments(principal.user_id, body.instrument_id)
+    ]
+    await uow.commit()  # release the request's write lock before the writers persist
+    trading = _trading(request)
+    cancelled = await asyncio.gather(
+        *[(await trading.writer(market)).cancel_all(principal.user_id) for market in markets]
+    )
+    return CancelAllOut(cancelled=[order.id for orders in cancelled for order in orders])
+
+
+@orders.post(
+    "/instruments/{instrument_id}/orders/cancel-all",
+    dependencies=[Depends(require_role(Role.ADMIN))],
+)
+async def kill_switch(
+    instrument_id: uuid.UUID, principal: CurrentPrincipal, uow: Uow, request: Request
+) -> CancelAllOut:
+    """Kill switch (admins): cancel every open order in the instrument's book."""
+    market = await OrderService(uow.session).market(instrument_id)
+    await record_audit(
+        uow.session,
+        actor_id=principal.user_id,
+        action="trading.kill_switch",
+        target=f"instrument:{instrument_id}",
+    )
+    await uow.commit()
+    cancelled = await (await _trading(request).writer(market)).cancel_all(None)
+    return CancelAllOut(cancelled=[order.id for order in cancelled])
 
 
 @orders.get("/orders")
@@ -88,6 +179,22 @@ async def list_orders(
 async def get_order(order_id: uuid.UUID, principal: CurrentPrincipal, session: Session) -> OrderOut:
     """One of my orders."""
     return OrderOut.model_validate(await OrderService(session).order(principal.user_id, order_id))
+
+
+@orders.patch("/orders/{order_id}")
+async def replace_order(
+    order_id: uuid.UUID,
+    body: OrderReplace,
+    principal: CurrentPrincipal,
+    uow: Uow,
+    request: Request,
+) -> OrderOut:
+    """Replace one of my resting limit orders: a lower quantity keeps its place in the queue,
+    a new price or a higher quantity sends it to the back (and it may trade)."""
+    ticket, market = await _checks(uow.session, request).prepare_replace(principal, order_id, body)
+    await uow.commit()  # release the request's write lock before the writer persists
+    writer = await _trading(request).writer(market)
+    return OrderOut.model_validate(await writer.replace(ticket))
 
 
 @orders.delete("/orders/{order_id}")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from liquibond.instruments.models import PRICE_SCALE
 from liquibond.platform.db import Base, CreatedAt, ExactDecimal, IdPrimaryKey
+from liquibond.trading.lease import TradingLease as TradingLease  # the app's metadata has it
 
 
 class OrderSide(StrEnum):
@@ -22,22 +23,39 @@ class OrderSide(StrEnum):
 
 
 class OrderKind(StrEnum):
-    """Order types the API accepts (the engine knows more)."""
+    """Order types. A market order and a triggered stop trade at any price within the
+    instrument's price band (their protection price), never beyond it."""
 
     LIMIT = "limit"
+    MARKET = "market"
+    STOP = "stop"  # a market order once the last trade reaches the stop price
+    STOP_LIMIT = "stop_limit"  # a limit order once the last trade reaches the stop price
 
 
 class OrderTif(StrEnum):
-    """Time in force the API accepts."""
+    """Time in force."""
 
-    GTC = "gtc"
-    IOC = "ioc"
-    FOK = "fok"
+    GTC = "gtc"  # good till cancelled
+    DAY = "day"  # expires at the instrument's market close (end of the trade date if none)
+    GTD = "gtd"  # good till `expire_at`
+    IOC = "ioc"  # immediate or cancel
+    FOK = "fok"  # fill or kill
+
+
+class SelfTradePrevention(StrEnum):
+    """What happens when my incoming order would trade with my own resting order."""
+
+    CANCEL_NEWEST = "cancel_newest"
+    CANCEL_OLDEST = "cancel_oldest"
+    CANCEL_BOTH = "cancel_both"
+    DECREMENT = "decrement"
 
 
 class OrderState(StrEnum):
     """An order's status as stored: the engine's `OrderStatus`, named."""
 
+    QUEUED = "queued"  # sent outside trading hours; enters the book at the open
+    PENDING_TRIGGER = "pending_trigger"  # a stop waiting for its stop price
     NEW = "new"
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
@@ -46,8 +64,8 @@ class OrderState(StrEnum):
     REJECTED = "rejected"
 
 
-#: Statuses of an order that rests in its book.
-LIVE_STATES = frozenset({OrderState.NEW, OrderState.PARTIALLY_FILLED})
+#: Statuses of an order its book holds (resting, or waiting for its trigger).
+LIVE_STATES = frozenset({OrderState.PENDING_TRIGGER, OrderState.NEW, OrderState.PARTIALLY_FILLED})
 
 
 class Order(IdPrimaryKey, CreatedAt, Base):
@@ -68,8 +86,18 @@ class Order(IdPrimaryKey, CreatedAt, Base):
     order_type: Mapped[str] = mapped_column(String(16))
     time_in_force: Mapped[str] = mapped_column(String(8))
     post_only: Mapped[bool]
-    price: Mapped[Decimal] = mapped_column(ExactDecimal(PRICE_SCALE))  # clean, per 100 of face
+    #: Clean price per 100 of face: the limit, or a market order's or stop's protection price.
+    price: Mapped[Decimal] = mapped_column(ExactDecimal(PRICE_SCALE))
     price_ticks: Mapped[int] = mapped_column(BigInteger)
+    #: The yield (percent) the order was priced at, when it was sent as a yield.
+    limit_yield: Mapped[Decimal | None] = mapped_column(ExactDecimal(PRICE_SCALE))
+    stop_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(PRICE_SCALE))
+    stop_price_ticks: Mapped[int | None] = mapped_column(BigInteger)
+    display_quantity: Mapped[int | None] = mapped_column(BigInteger)  # an iceberg's slice
+    min_quantity: Mapped[int | None] = mapped_column(BigInteger)
+    all_or_none: Mapped[bool] = mapped_column(default=False)
+    expire_at: Mapped[datetime | None]  # DAY and GTD
+    self_trade_prevention: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[int] = mapped_column(BigInteger)  # units
     filled_quantity: Mapped[int] = mapped_column(BigInteger, default=0)
     cancelled_quantity: Mapped[int] = mapped_column(BigInteger, default=0)

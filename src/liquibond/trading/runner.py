@@ -13,24 +13,28 @@ A command refused by a pre-trade check inside the batch (insufficient funds, a d
 `client_order_id`, somebody else's order) fails alone: it changes nothing before it is
 refused (the reservation runs in a savepoint) and the rest of the batch commits.
 
-Embedded mode only: the writers live in this process. The distributed lease (one engine
-process per instrument, fenced) is not built yet.
+A writer holds its book's lease (:mod:`liquibond.trading.lease`) for as long as it runs, and
+every batch checks its fence before it commits: two processes sharing one database never
+both write a book, and a writer that lost its lease stops before another takes over. API
+workers do not yet hand commands to another process's writer over the bus: a request for a
+book another process holds is answered 503 `trading.book_elsewhere`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.analytics import trade_cash
-from liquibond.ledger.entries import AccountKey, EntryDraft, Leg, Owner
+from liquibond.ledger.entries import FEES, AccountKey, EntryDraft, Leg, Owner
 from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import InsufficientFunds, LedgerService
 from liquibond.platform.db import Database, canonical_decimal, new_id, utcnow
@@ -42,10 +46,12 @@ from liquibond.trading.engine import (
     AccountId,
     Book,
     BookDelta,
+    CancelAll,
     CancelOrder,
     CancelRejected,
     Depth,
     Event,
+    Expire,
     NewOrder,
     OrderAccepted,
     OrderCancelled,
@@ -53,18 +59,37 @@ from liquibond.trading.engine import (
     OrderFilled,
     OrderId,
     OrderPartiallyFilled,
-    OrderReduced,
     OrderRejected,
     OrderSnapshot,
     OrderStatus,
+    OrderTriggered,
     OrderType,
+    ReplaceOrder,
+    ReplaceRejected,
     Side,
+    StpMode,
     TimeInForce,
     Trade,
 )
-from liquibond.trading.models import LIVE_STATES, BookState, Order, OrderSide, OrderState
+from liquibond.trading.lease import Lease, LeaseLost, LeaseManager, check_fence
+from liquibond.trading.models import (
+    LIVE_STATES,
+    BookState,
+    Order,
+    OrderKind,
+    OrderSide,
+    OrderState,
+    OrderTif,
+    SelfTradePrevention,
+)
 from liquibond.trading.models import Trade as TradeRow
-from liquibond.trading.service import Market, OrderService, OrderTicket
+from liquibond.trading.service import (
+    OPEN_STATES,
+    Market,
+    OrderService,
+    OrderTicket,
+    ReplaceTicket,
+)
 from liquibond.valuation.service import trade_date
 
 log = structlog.get_logger(__name__)
@@ -72,7 +97,11 @@ log = structlog.get_logger(__name__)
 #: Most commands one transaction persists (group commit).
 MAX_BATCH = 500
 
+#: How often each writer looks at its clock (DAY/GTD expiries, queued orders at the open).
+CLOCK_SECONDS = 1.0
+
 _STATES = {
+    OrderStatus.PENDING_TRIGGER: OrderState.PENDING_TRIGGER,
     OrderStatus.NEW: OrderState.NEW,
     OrderStatus.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
     OrderStatus.FILLED: OrderState.FILLED,
@@ -82,7 +111,14 @@ _STATES = {
 }
 _STATUSES = {state: status for status, state in _STATES.items()}
 _SIDES = {OrderSide.BUY: Side.BUY, OrderSide.SELL: Side.SELL}
-_TIFS = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}
+_TIFS = {tif: TimeInForce[tif.name] for tif in OrderTif}
+_KINDS = {kind: OrderType[kind.name] for kind in OrderKind}
+_STP = {mode: StpMode[mode.name] for mode in SelfTradePrevention}
+
+
+def epoch_ms(moment: datetime) -> int:
+    """The engine's clock: milliseconds since the epoch."""
+    return int(moment.timestamp() * 1000)
 
 
 def account_of(user_id: uuid.UUID) -> AccountId:
@@ -102,10 +138,24 @@ class _Cancel:
     order_id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
+class _CancelAll:
+    user_id: uuid.UUID | None  # None: everyone's (the kill switch)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tick:
+    """Expire what is due and, once the market is open, move queued orders into the book."""
+
+
+_Command = OrderTicket | ReplaceTicket | _Cancel | _CancelAll | _Tick
+_Outcome = Order | list[Order] | None
+
+
 @dataclass(slots=True)
 class _Job:
-    command: OrderTicket | _Cancel
-    future: asyncio.Future[Order] = field(
+    command: _Command
+    future: asyncio.Future[_Outcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
@@ -114,15 +164,41 @@ class BookHalted(ServiceUnavailable):
     """The rebuilt book does not match the one recorded at the last commit."""
 
 
+def elsewhere(isin: str) -> ServiceUnavailable:
+    """The 503 for a book another engine process holds the lease of."""
+    return ServiceUnavailable(
+        code="trading.book_elsewhere",
+        detail=f"The book of {isin} is written by another engine process; retry shortly.",
+        headers={"Retry-After": "2"},
+    )
+
+
 class BookWriter:
     """The single writer of one instrument's book (see module docstring)."""
 
-    def __init__(self, database: Database, market: Market) -> None:
+    def __init__(
+        self,
+        database: Database,
+        market: Market,
+        lease: Lease,
+        leases: LeaseManager,
+        *,
+        on_commit: Callable[[], None] | None = None,
+        on_lost: Callable[[BookWriter], None] | None = None,
+    ) -> None:
         self.market = market
         self._database = database
+        self._lease = lease
+        self._leases = leases
+        self._on_commit = on_commit
+        self._on_lost = on_lost
+        self.lost = False  # the lease went to another process: this writer is done
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.book = Book(market.isin)
+        #: Orders waiting for the open, and whether a clock tick is already queued.
+        self.queued = 0
+        self._tick_pending = False
         self._last_order_id = 0
         self.halted: str | None = None
         #: The book's `seq` as of the last committed change to its price levels.
@@ -133,19 +209,44 @@ class BookWriter:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Rebuild the book from the database, check its hash, and start writing."""
-        await self.rebuild()
-        self._task = asyncio.create_task(self._run(), name=f"book-writer-{self.market.isin}")
+        """Keep the lease (taken by the caller), rebuild the book from the database, check its
+        hash, and start writing. The lease comes first, so the rebuild sees everything its
+        previous holder committed."""
+        self._tasks = [self._leases.keep(self._lease, self._lease_lost)]
+        try:
+            await self.rebuild()
+        except BaseException:
+            await self.stop()
+            raise
+        self._tasks += [
+            asyncio.create_task(self._run(), name=f"book-writer-{self.market.isin}"),
+            asyncio.create_task(self._clock(), name=f"book-clock-{self.market.isin}"),
+        ]
 
     async def stop(self) -> None:
-        """Stop writing; queued commands are answered with a 503 (none of them was persisted)."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Stop writing and give the lease back; queued commands are answered with a 503 (none
+        of them was persisted)."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         while not self._queue.empty():
             job = self._queue.get_nowait()
             if not job.future.done():
                 job.future.set_exception(unavailable("Trading is shutting down."))
+        try:
+            await self._leases.release(self._lease)
+        except Exception:
+            log.exception("trading.lease_release_failed", instrument=self.market.isin)
+
+    def _lease_lost(self) -> None:
+        """Another process may take the book over: stop before it can."""
+        if self.lost:
+            return
+        self.lost = True
+        log.error("trading.lease_lost", instrument=self.market.isin, fence=self._lease.fence)
+        if self._on_lost is not None:
+            self._on_lost(self)
+        asyncio.get_running_loop().create_task(self.stop())
 
     async def rebuild(self) -> None:
         """Restore the book from resting orders and compare its hash with the committed one."""
@@ -158,6 +259,15 @@ class BookWriter:
                 )
             )
             snapshots = [_snapshot(row) for row in rows]
+            self.queued = (
+                await uow.session.scalar(
+                    select(func.count()).where(
+                        Order.instrument_id == self.market.instrument_id,
+                        Order.status == OrderState.QUEUED.value,
+                    )
+                )
+                or 0
+            )
         self.book = Book.restore(
             snapshots,
             instrument=self.market.isin,
@@ -201,18 +311,49 @@ class BookWriter:
 
     async def submit(self, ticket: OrderTicket) -> Order:
         """Place an order; returns it once it (and whatever it traded) is committed."""
-        return await self._enqueue(ticket)
+        return cast(Order, await self._enqueue(ticket))
+
+    async def replace(self, ticket: ReplaceTicket) -> Order:
+        """Change one of the user's resting orders; returns it once committed."""
+        return cast(Order, await self._enqueue(ticket))
 
     async def cancel(self, user_id: uuid.UUID, order_id: uuid.UUID) -> Order:
         """Cancel one of the user's orders; returns it once the cancel is committed."""
-        return await self._enqueue(_Cancel(user_id, order_id))
+        return cast(Order, await self._enqueue(_Cancel(user_id, order_id)))
 
-    async def _enqueue(self, command: OrderTicket | _Cancel) -> Order:
+    async def cancel_all(self, user_id: uuid.UUID | None) -> list[Order]:
+        """Cancel every open order of the user, or of everyone (the kill switch)."""
+        return cast(list[Order], await self._enqueue(_CancelAll(user_id)))
+
+    async def _enqueue(self, command: _Command) -> _Outcome:
+        if self.lost:
+            raise elsewhere(self.market.isin)
         if self.halted is not None:
             raise BookHalted(code="trading.book_halted", detail=self.halted)
         job = _Job(command)
         self._queue.put_nowait(job)
         return await asyncio.shield(job.future)
+
+    def due(self, now: datetime) -> bool:
+        """Whether a DAY/GTD order is due to expire, or queued orders can enter the book."""
+        expiry = self.book.next_expiry()
+        if expiry is not None and expiry <= epoch_ms(now):
+            return True
+        return self.queued > 0 and self.market.hours.is_open(now)
+
+    async def _clock(self) -> None:
+        while True:
+            await asyncio.sleep(CLOCK_SECONDS)
+            if self.halted is None and not self._tick_pending and self.due(utcnow()):
+                self._tick_pending = True
+                job = _Job(_Tick())
+                job.future.add_done_callback(self._tick_done)
+                self._queue.put_nowait(job)
+
+    def _tick_done(self, future: asyncio.Future[_Outcome]) -> None:
+        self._tick_pending = False
+        if not future.cancelled():
+            future.exception()  # a failed tick was logged by the batch; it is retried
 
     # -- the writer ------------------------------------------------------------------------
 
@@ -230,10 +371,10 @@ class BookWriter:
         finally:
             self._committing = False
             self._answer_depth_waiters()
-        if outcomes is None:
+        if isinstance(outcomes, Problem):
             for job in batch:
                 if not job.future.done():
-                    job.future.set_exception(unavailable("The order could not be persisted."))
+                    job.future.set_exception(outcomes)
             return
         for job, outcome in zip(batch, outcomes, strict=True):
             if job.future.done():
@@ -243,9 +384,10 @@ class BookWriter:
             else:
                 job.future.set_result(outcome)
 
-    async def _persist(self, batch: list[_Job]) -> list[Order | Problem] | None:
-        """Apply and commit one batch; None if it failed (the book is then rebuilt)."""
-        outcomes: list[Order | Problem] = []
+    async def _persist(self, batch: list[_Job]) -> list[_Outcome | Problem] | Problem:
+        """Apply and commit one batch; the problem for all its callers if it failed (the book
+        is then rebuilt, or given up if the lease was lost)."""
+        outcomes: list[_Outcome | Problem] = []
         try:
             async with UnitOfWork(self._database) as uow:
                 step = _Step(self, uow.session)
@@ -253,11 +395,17 @@ class BookWriter:
                     outcomes.append(await step.run(job.command))
                 changed = step.book_changes(self.published_seq)
                 await self._save_state(uow.session)
+                await check_fence(uow.session, self._lease)  # last: a short lock on the lease
+                if self._on_commit is not None:
+                    uow.after_commit(self._on_commit)
                 await uow.commit()
+        except LeaseLost:
+            self._lease_lost()
+            return elsewhere(self.market.isin)
         except Exception:
             log.exception("trading.batch_failed", instrument=self.market.isin, size=len(batch))
             await self._recover()
-            return None
+            return unavailable("The order could not be persisted.")
         if changed:
             self.published_seq = self.book.seq
         return outcomes
@@ -296,15 +444,27 @@ class _Step:
         self._market = writer.market
         self._session = session
         self._ledger = LedgerService(session)
+        self._orders = OrderService(session)
         self._rows: dict[int, Order] = {}
         self._traded: date | None = None
         self._levels: dict[tuple[Side, int], BookDelta] = {}
+        self._now = utcnow()
 
-    async def run(self, command: OrderTicket | _Cancel) -> Order | Problem:
+    async def run(self, command: _Command) -> _Outcome | Problem:
+        """Apply one command; a refusal is returned (and changed nothing), not raised."""
         try:
-            if isinstance(command, OrderTicket):
-                return await self._new_order(command)
-            return await self._cancel(command)
+            match command:
+                case OrderTicket():
+                    return await self._new_order(command)
+                case ReplaceTicket():
+                    return await self._replace(command)
+                case _Cancel():
+                    return await self._cancel(command)
+                case _CancelAll():
+                    return await self._cancel_all(command.user_id)
+                case _Tick():
+                    await self._tick()
+                    return None
         except Problem as problem:
             return problem
 
@@ -312,73 +472,100 @@ class _Step:
 
     async def _new_order(self, ticket: OrderTicket) -> Order:
         request = ticket.request
-        await OrderService(self._session).ensure_new_client_order_id(
-            ticket.user_id, request.client_order_id
-        )
+        await self._orders.ensure_new_client_order_id(ticket.user_id, request.client_order_id)
+        market = self._market
         order = Order(
             id=new_id(),
             user_id=ticket.user_id,
-            instrument_id=self._market.instrument_id,
+            instrument_id=market.instrument_id,
             client_order_id=request.client_order_id,
             book_order_id=self._writer.next_order_id(),
             side=request.side.value,
             order_type=request.order_type.value,
             time_in_force=request.time_in_force.value,
             post_only=request.post_only,
-            price=self._market.clean_price(ticket.price_ticks),
+            price=market.clean_price(ticket.price_ticks),
             price_ticks=ticket.price_ticks,
+            limit_yield=request.yield_percent,
+            stop_price=None if ticket.stop_ticks is None else market.clean_price(ticket.stop_ticks),
+            stop_price_ticks=ticket.stop_ticks,
             quantity=request.quantity,
+            display_quantity=request.display_quantity,
+            min_quantity=request.min_quantity,
+            all_or_none=request.all_or_none,
+            expire_at=ticket.expire_at,
+            self_trade_prevention=request.self_trade_prevention.value,
             filled_quantity=0,
             cancelled_quantity=0,
             leaves_quantity=request.quantity,
-            shown_quantity=request.quantity,
+            shown_quantity=0,
             priority=0,
-            status=OrderState.NEW.value,
+            status=(OrderState.QUEUED if ticket.queued else OrderState.NEW).value,
             reserved_asset=ticket.reserve_asset,
             reserved=ticket.reserve_amount,
-            created_at=utcnow(),
+            created_at=self._now,
         )
-        try:
-            async with self._session.begin_nested():
-                await self._ledger.reserve(
-                    ticket.user_id,
-                    ticket.reserve_asset,
-                    ticket.reserve_amount,
-                    reference=f"order:{order.id}:reserve",
-                    description=f"Reserved for order {request.client_order_id}",
-                )
-        except InsufficientFunds as exc:
-            raise Unprocessable(
-                code="order.insufficient_funds",
-                detail=f"Not enough {ticket.reserve_asset} available for this order "
-                f"({ticket.reserve_amount} minor units needed).",
-                extra={"asset": ticket.reserve_asset, "required": ticket.reserve_amount},
-            ) from exc
+        async with self._session.begin_nested():
+            await self._reserve(order, ticket.reserve_amount, "reserve")
         self._session.add(order)
         self._rows[order.book_order_id] = order
-        events = self._writer.book.apply(
-            NewOrder(
-                order_id=OrderId(order.book_order_id),
-                account=account_of(order.user_id),
-                side=_SIDES[request.side],
-                qty=order.quantity,
-                price=order.price_ticks,
-                order_type=OrderType.LIMIT,
-                tif=_TIFS[order.time_in_force],
-                post_only=order.post_only,
+        if ticket.queued:
+            self._writer.queued += 1
+            self._emit("order.queued.v1", order)
+            return order
+        await self._apply(self._writer.book.apply(self._command(order)))
+        return order
+
+    async def _replace(self, ticket: ReplaceTicket) -> Order:
+        order = await self._live(ticket.user_id, ticket.order_id, "replaced")
+        if order.status == OrderState.QUEUED.value or order.status == OrderState.PENDING_TRIGGER:
+            raise Conflict(
+                code="order.not_replaceable",
+                detail="Only an order resting in the book can be replaced.",
             )
-        )
+        quantity = order.quantity if ticket.quantity is None else ticket.quantity
+        ticks = order.price_ticks if ticket.price_ticks is None else ticket.price_ticks
+        leaves = quantity - order.filled_quantity - order.cancelled_quantity
+        if leaves <= 0:
+            raise Unprocessable(
+                code="order.replace_quantity_too_low",
+                detail=f"{order.filled_quantity} already traded: the new quantity must be more.",
+            )
+        needed = self._reservation(order, leaves, ticks)
+        async with self._session.begin_nested():  # refused: nothing of this replace remains
+            if needed > order.reserved:
+                await self._reserve(order, needed - order.reserved, "replace")
+            events = self._writer.book.apply(
+                ReplaceOrder(
+                    OrderId(order.book_order_id),
+                    qty=quantity,
+                    price=ticks,
+                    account=account_of(order.user_id),
+                    ts=epoch_ms(self._now),
+                )
+            )
+            if rejected := [e for e in events if isinstance(e, ReplaceRejected)]:
+                raise Conflict(
+                    code="order.not_replaceable",
+                    detail=f"The book refused the change: {rejected[0].reason.value}.",
+                )
+        if needed < order.reserved:
+            await self._release(order, order.reserved - needed, "replace")
+        order.reserved = needed
+        order.price = self._market.clean_price(ticks)
+        order.price_ticks = ticks
+        if ticket.price_ticks is not None:
+            order.limit_yield = ticket.limit_yield
         await self._apply(events)
+        if OrderState(order.status) in LIVE_STATES:
+            self._emit("order.replaced.v1", order)
         return order
 
     async def _cancel(self, command: _Cancel) -> Order:
-        order = await OrderService(self._session).order(command.user_id, command.order_id)
-        if OrderState(order.status) not in LIVE_STATES:
-            raise Conflict(
-                code="order.not_cancellable",
-                detail=f"This order is {order.status}; only open orders can be cancelled.",
-            )
-        self._rows[order.book_order_id] = order
+        order = await self._live(command.user_id, command.order_id, "cancelled")
+        if order.status == OrderState.QUEUED.value:
+            await self._unqueue(order)
+            return order
         events = self._writer.book.apply(
             CancelOrder(OrderId(order.book_order_id), account_of(order.user_id))
         )
@@ -386,6 +573,111 @@ class _Step:
             raise Conflict(code="order.not_cancellable", detail="This order is no longer open.")
         await self._apply(events)
         return order
+
+    async def _cancel_all(self, user_id: uuid.UUID | None) -> list[Order]:
+        account = None if user_id is None else account_of(user_id)
+        events = self._writer.book.apply(CancelAll(account, ts=epoch_ms(self._now)))
+        await self._apply(events)
+        cancelled = [self._rows[e.order_id] for e in events if isinstance(e, OrderCancelled)]
+        for order in await self._queued_orders(user_id):
+            await self._unqueue(order)
+            cancelled.append(order)
+        return cancelled
+
+    async def _tick(self) -> None:
+        await self._apply(self._writer.book.apply(Expire(epoch_ms(self._now))))
+        if self._writer.queued and self._market.hours.is_open(self._now):
+            for order in await self._queued_orders(None):
+                self._writer.queued -= 1
+                self._rows[order.book_order_id] = order
+                order.status = OrderState.NEW.value
+                await self._apply(self._writer.book.apply(self._command(order)))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _command(self, order: Order) -> NewOrder:
+        """The engine command that places `order`."""
+        kind = OrderKind(order.order_type)
+        return NewOrder(
+            order_id=OrderId(order.book_order_id),
+            account=account_of(order.user_id),
+            side=_SIDES[OrderSide(order.side)],
+            qty=order.quantity,
+            price=order.price_ticks,
+            order_type=_KINDS[kind],
+            tif=_TIFS[OrderTif(order.time_in_force)],
+            expire_at=None if order.expire_at is None else epoch_ms(order.expire_at),
+            stop_price=order.stop_price_ticks,
+            display_qty=order.display_quantity,
+            min_qty=order.min_quantity,
+            all_or_none=order.all_or_none,
+            post_only=order.post_only,
+            stp=_STP[SelfTradePrevention(order.self_trade_prevention)],
+            ts=epoch_ms(self._now),
+        )
+
+    async def _live(self, user_id: uuid.UUID, order_id: uuid.UUID, verb: str) -> Order:
+        """One of the user's open orders (404 for anyone else's, 409 if it is done)."""
+        order = await self._orders.order(user_id, order_id)
+        if OrderState(order.status) not in OPEN_STATES:
+            raise Conflict(
+                code=f"order.not_{'cancellable' if verb == 'cancelled' else 'replaceable'}",
+                detail=f"This order is {order.status}; only open orders can be {verb}.",
+            )
+        self._rows[order.book_order_id] = order
+        return order
+
+    async def _queued_orders(self, user_id: uuid.UUID | None) -> list[Order]:
+        """The instrument's orders waiting for the open, first sent first."""
+        query = select(Order).where(
+            Order.instrument_id == self._market.instrument_id,
+            Order.status == OrderState.QUEUED.value,
+        )
+        if user_id is not None:
+            query = query.where(Order.user_id == user_id)
+        return list(await self._session.scalars(query.order_by(Order.created_at, Order.id)))
+
+    async def _unqueue(self, order: Order) -> None:
+        """Cancel an order that never reached the book."""
+        self._writer.queued -= 1
+        await self._finish(order, OrderState.CANCELLED)
+
+    def _reservation(self, order: Order, leaves: int, ticks: int) -> int:
+        """What `order` must hold for `leaves` more units at no more than `ticks`."""
+        if OrderSide(order.side) is OrderSide.SELL:
+            return leaves
+        return self._market.buy_reservation(leaves, ticks, self._trade_date())
+
+    async def _reserve(self, order: Order, amount: int, why: str) -> None:
+        try:
+            await self._ledger.reserve(
+                order.user_id,
+                order.reserved_asset,
+                amount,
+                reference=f"order:{order.id}:{why}:{self._writer.book.seq}",
+                description=f"Reserved for order {order.client_order_id}",
+            )
+        except InsufficientFunds as exc:
+            raise Unprocessable(
+                code="order.insufficient_funds",
+                detail=f"Not enough {order.reserved_asset} available for this order "
+                f"({amount} minor units more needed).",
+                extra={"asset": order.reserved_asset, "required": amount},
+            ) from exc
+
+    async def _release(self, order: Order, amount: int, why: str) -> None:
+        await self._ledger.release(
+            order.user_id,
+            order.reserved_asset,
+            amount,
+            reference=f"order:{order.id}:{why}-release:{self._writer.book.seq}",
+            description=f"Released: order {order.client_order_id} {why}",
+        )
+
+    def _trade_date(self) -> date:
+        if self._traded is None:
+            self._traded = trade_date()
+        return self._traded
 
     # -- events ----------------------------------------------------------------------------
 
@@ -403,7 +695,6 @@ class _Step:
                     row.filled_quantity = event.filled_qty
                     row.leaves_quantity = event.leaves_qty
                     row.status = OrderState.PARTIALLY_FILLED.value
-                    touched.add(oid)
                     self._emit("order.partially_filled.v1", row)
                 case OrderFilled(order_id=oid):
                     row = self._rows[oid]
@@ -417,26 +708,33 @@ class _Step:
                     row = self._rows[oid]
                     row.reject_reason = event.reason.value
                     await self._finish(row, OrderState.REJECTED)
-                case OrderReduced(order_id=oid):
-                    touched.add(oid)
+                case OrderTriggered(order_id=oid):
+                    self._emit("order.triggered.v1", self._rows[oid])
                 case BookDelta(side=side, price=price):
                     self._levels[side, price] = event
                 case _:
-                    pass  # triggers and replaces are not reachable from the API yet
+                    pass  # reductions and replaces: the order is refreshed below
             if hasattr(event, "order_id"):
                 touched.add(int(event.order_id))
-        now = utcnow()
         for book_id in touched:
             row = self._rows[book_id]
-            row.updated_at = now
+            row.updated_at = self._now
             snap = self._writer.book.order(OrderId(book_id))
             if snap is not None:
                 row.status = _STATES[snap.status].value
+                row.quantity = snap.qty
                 row.leaves_quantity = snap.leaves_qty
                 row.shown_quantity = snap.shown_qty
                 row.filled_quantity = snap.filled_qty
                 row.cancelled_quantity = snap.cancelled_qty
                 row.priority = snap.priority
+                await self._release_surplus(row)
+
+    async def _release_surplus(self, row: Order) -> None:
+        """A sell holds exactly its open units: give back what a decrement took off."""
+        if OrderSide(row.side) is OrderSide.SELL and row.reserved > row.leaves_quantity:
+            await self._release(row, row.reserved - row.leaves_quantity, "reduced")
+            row.reserved = row.leaves_quantity
 
     async def _finish(self, row: Order, state: OrderState) -> None:
         """A terminal order: nothing is left open, and what it still holds goes back."""
@@ -455,21 +753,29 @@ class _Step:
         self._emit(f"order.{state.value}.v1", row)
 
     async def _settle(self, event: Trade) -> None:
-        """Move the buyer's cash and the seller's units in one entry; record the trade."""
+        """Move the buyer's cash, the seller's units and both fees in one entry; record it."""
         market = self._market
         taker, maker = self._rows[event.taker_order_id], self._rows[event.maker_order_id]
         buy, sell = (taker, maker) if event.taker_side is Side.BUY else (maker, taker)
-        if self._traded is None:
-            self._traded = trade_date()
-        settles = market.settlement_date(self._traded)
+        traded = self._trade_date()
+        settles = market.settlement_date(traded)
         price = market.clean_price(event.price)
         cash = trade_cash(market.terms, settles, event.qty, price, market.scale)
-        from_locked = min(buy.reserved, cash.total)
+        fees = {
+            row.id: market.fee(
+                cash.principal, market.taker_fee_bps if row is taker else market.maker_fee_bps
+            )
+            for row in (buy, sell)
+        }
+        buyer_fee, seller_fee = fees[buy.id], fees[sell.id]
+        buyer_pays = cash.total + buyer_fee
+        from_locked = min(buy.reserved, buyer_pays)
         buyer, seller = Owner.user(buy.user_id), Owner.user(sell.user_id)
         legs = [
             Leg(AccountKey(buyer, market.currency, Bucket.LOCKED), -from_locked),
-            Leg(AccountKey(buyer, market.currency, Bucket.AVAILABLE), from_locked - cash.total),
-            Leg(AccountKey(seller, market.currency, Bucket.AVAILABLE), cash.total),
+            Leg(AccountKey(buyer, market.currency, Bucket.AVAILABLE), from_locked - buyer_pays),
+            Leg(AccountKey(seller, market.currency, Bucket.AVAILABLE), cash.total - seller_fee),
+            Leg(AccountKey(FEES, market.currency, Bucket.SYSTEM), buyer_fee + seller_fee),
             Leg(AccountKey(seller, market.isin, Bucket.LOCKED), -event.qty),
             Leg(AccountKey(buyer, market.isin, Bucket.AVAILABLE), event.qty),
         ]
@@ -499,9 +805,9 @@ class _Step:
             clean_amount=cash.principal,
             accrued_interest=cash.accrued,
             dirty_amount=cash.total,
-            buyer_fee=0,
-            seller_fee=0,
-            trade_date=self._traded,
+            buyer_fee=buyer_fee,
+            seller_fee=seller_fee,
+            trade_date=traded,
             settlement_date=settles,
             journal_entry_id=entry.id,
             created_at=utcnow(),
@@ -523,6 +829,8 @@ class _Step:
                 "seller_id": str(sell.user_id),
                 "dirty_amount": cash.total,
                 "accrued_interest": cash.accrued,
+                "buyer_fee": buyer_fee,
+                "seller_fee": seller_fee,
                 "settlement_date": settles.isoformat(),
             },
         )
@@ -610,15 +918,15 @@ def _order_ids(events: list[Event]) -> set[int]:
 
 
 def _snapshot(row: Order) -> OrderSnapshot:
-    """A resting order as the engine needs it back."""
+    """A live order as the engine needs it back."""
     return OrderSnapshot(
         order_id=OrderId(row.book_order_id),
         account=account_of(row.user_id),
         side=_SIDES[OrderSide(row.side)],
-        order_type=OrderType.LIMIT,
-        tif=_TIFS[row.time_in_force],
+        order_type=_KINDS[OrderKind(row.order_type)],
+        tif=_TIFS[OrderTif(row.time_in_force)],
         price=row.price_ticks,
-        stop_price=None,
+        stop_price=row.stop_price_ticks,
         qty=row.quantity,
         leaves_qty=row.leaves_quantity,
         shown_qty=row.shown_quantity,
@@ -626,36 +934,57 @@ def _snapshot(row: Order) -> OrderSnapshot:
         cancelled_qty=row.cancelled_quantity,
         status=_STATUSES[OrderState(row.status)],
         priority=row.priority,
+        expire_at=None if row.expire_at is None else epoch_ms(row.expire_at),
+        display_qty=row.display_quantity,
+        min_qty=row.min_quantity,
+        all_or_none=row.all_or_none,
         post_only=row.post_only,
+        stp=_STP[SelfTradePrevention(row.self_trade_prevention)],
     )
 
 
 class Trading:
-    """The writers of every instrument's book in this process (installed on `app.state`)."""
+    """The writers of the books this process holds the leases of (on `app.state`)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        on_commit: Callable[[], None] | None = None,
+        leases: LeaseManager | None = None,
+    ) -> None:
+        """`on_commit` runs after each book's commit (e.g. to wake the outbox relay, so
+        real-time subscribers hear of it at once)."""
         self._database = database
+        self._on_commit = on_commit
+        self._leases = leases or LeaseManager(database)
         self._writers: dict[uuid.UUID, BookWriter] = {}
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
-        """Rebuild every book that has a committed state, and check its hash."""
+        """Take over every book that has a committed state: rebuild it and check its hash.
+
+        A book whose lease another process holds is waited for up to one lease duration (a
+        predecessor that crashed stops holding it by then), then left to that process."""
         async with UnitOfWork(self._database, write=False) as uow:
             ids = list(await uow.session.scalars(select(BookState.instrument_id)))
             service = OrderService(uow.session)
             markets = [await service.market(instrument_id) for instrument_id in ids]
-        for market in markets:
-            await self._start(market)
+        await asyncio.gather(*(self._take_over(market) for market in markets))
 
     async def stop(self) -> None:
-        """Stop every writer."""
+        """Stop every writer and give their leases back."""
         writers, self._writers = list(self._writers.values()), {}
         await asyncio.gather(*(writer.stop() for writer in writers))
 
     async def writer(self, market: Market) -> BookWriter:
-        """The writer of `market`'s book, started on first use."""
+        """The writer of `market`'s book, started on first use. `market` is read fresh by each
+        request, so a change of market parameters (fees, hours) reaches the writer with the
+        next order after it. 503 `trading.book_elsewhere` if another process holds it."""
         writer = self._writers.get(market.instrument_id)
         if writer is not None:
+            if writer.market != market:
+                writer.market = market
             return writer
         async with self._lock:
             writer = self._writers.get(market.instrument_id)
@@ -665,8 +994,38 @@ class Trading:
         """The running writers by instrument id."""
         return dict(self._writers)
 
+    async def _take_over(self, market: Market) -> None:
+        deadline = asyncio.get_running_loop().time() + self._leases.duration
+        while True:
+            try:
+                async with self._lock:
+                    await self._start(market)
+                return
+            except ServiceUnavailable as exc:
+                if exc.code != "trading.book_elsewhere":
+                    raise
+                if asyncio.get_running_loop().time() > deadline:
+                    log.warning("trading.book_held_elsewhere", instrument=market.isin)
+                    return
+            await asyncio.sleep(self._leases.renew_interval / 4)
+
     async def _start(self, market: Market) -> BookWriter:
-        writer = BookWriter(self._database, market)
+        lease = await self._leases.acquire(market.instrument_id)
+        if lease is None:
+            raise elsewhere(market.isin)
+        writer = BookWriter(
+            self._database,
+            market,
+            lease,
+            self._leases,
+            on_commit=self._on_commit,
+            on_lost=self._forget,
+        )
         await writer.start()
         self._writers[market.instrument_id] = writer
         return writer
+
+    def _forget(self, writer: BookWriter) -> None:
+        """Drop a writer that lost its lease; a later request may take the book back."""
+        if self._writers.get(writer.market.instrument_id) is writer:
+            del self._writers[writer.market.instrument_id]

@@ -6,15 +6,40 @@ import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated, Any, Self
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from liquibond.platform.schemas import RequestModel, ResponseModel
-from liquibond.trading.models import OrderKind, OrderSide, OrderState, OrderTif
+from liquibond.trading.models import (
+    OrderKind,
+    OrderSide,
+    OrderState,
+    OrderTif,
+    SelfTradePrevention,
+)
+
+Price = Annotated[Decimal, Field(gt=0, lt=10_000, decimal_places=6)]
+Quantity = Annotated[int, Field(gt=0, le=10**12)]
+YieldPercent = Annotated[Decimal, Field(gt=-10, lt=100, decimal_places=6)]
+
+_PRICED = frozenset({OrderKind.LIMIT, OrderKind.STOP_LIMIT})
+_STOPS = frozenset({OrderKind.STOP, OrderKind.STOP_LIMIT})
+_RESTING = frozenset({OrderTif.GTC, OrderTif.DAY, OrderTif.GTD})
+
+
+def _invalid(code: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(code, message)
 
 
 class OrderCreate(RequestModel):
-    """A new order. The price must sit on the instrument's tick, the quantity on its lots."""
+    """A new order. Prices sit on the instrument's tick, quantities on its lots.
+
+    A limit (or stop-limit) is given as a clean `price` or as a `yield_percent`, which is
+    converted to the clean price on the tick that never gives a worse yield (a buy rounds
+    down, a sell up). Market orders and triggered stops trade within the price band.
+    """
 
     instrument_id: uuid.UUID
     client_order_id: str = Field(
@@ -23,9 +48,85 @@ class OrderCreate(RequestModel):
     side: OrderSide
     order_type: OrderKind = OrderKind.LIMIT
     time_in_force: OrderTif = OrderTif.GTC
-    price: Decimal = Field(gt=0, lt=10_000, decimal_places=6, description="Clean price per 100")
-    quantity: int = Field(gt=0, le=10**12, description="Units of the bond")
-    post_only: bool = False
+    price: Price | None = Field(default=None, description="Limit: clean price per 100")
+    yield_percent: YieldPercent | None = Field(
+        default=None, description="Limit as a yield to maturity in percent, instead of `price`"
+    )
+    stop_price: Price | None = Field(
+        default=None, description="Stops: triggers when the last trade reaches it"
+    )
+    quantity: Quantity = Field(description="Units of the bond")
+    display_quantity: Quantity | None = Field(
+        default=None, description="Iceberg: the most shown at once (limit orders)"
+    )
+    min_quantity: Quantity | None = Field(
+        default=None, description="Trade at least this much on arrival, or nothing"
+    )
+    all_or_none: bool = Field(default=False, description="Fill completely on arrival, or nothing")
+    post_only: bool = Field(default=False, description="Refused if it would take liquidity")
+    expire_at: AwareDatetime | None = Field(default=None, description="GTD only")
+    self_trade_prevention: SelfTradePrevention = SelfTradePrevention.CANCEL_NEWEST
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        kind, tif = self.order_type, self.time_in_force
+        if self.price is not None and self.yield_percent is not None:
+            raise _invalid("price_and_yield", "give price or yield_percent, not both")
+        limited = self.price is not None or self.yield_percent is not None
+        if kind in _PRICED and not limited:
+            raise _invalid("price_required", f"a {kind} order needs a price or yield_percent")
+        if kind not in _PRICED and limited:
+            raise _invalid("price_not_allowed", f"a {kind} order takes no price")
+        if (kind in _STOPS) != (self.stop_price is not None):
+            raise _invalid("stop_price", "stop_price goes with stop and stop_limit orders only")
+        if kind is OrderKind.MARKET and tif not in (OrderTif.IOC, OrderTif.FOK):
+            raise _invalid("time_in_force", "a market order is ioc or fok")
+        if kind in _STOPS and tif not in _RESTING:
+            raise _invalid("time_in_force", "a stop order is gtc, day or gtd")
+        if (tif is OrderTif.GTD) != (self.expire_at is not None):
+            raise _invalid("expire_at", "expire_at goes with time_in_force gtd only")
+        if self.display_quantity is not None and (
+            kind is not OrderKind.LIMIT or self.display_quantity > self.quantity
+        ):
+            raise _invalid("display_quantity", "an iceberg is a limit order showing <= quantity")
+        if self.min_quantity is not None and self.min_quantity > self.quantity:
+            raise _invalid("min_quantity", "min_quantity cannot exceed quantity")
+        if (self.min_quantity is not None or self.all_or_none) and kind in _STOPS:
+            raise _invalid("min_quantity", "stops take no minimum quantity")
+        if self.post_only and (kind is not OrderKind.LIMIT or tif not in _RESTING):
+            raise _invalid("post_only", "post_only is for limit orders that can rest")
+        return self
+
+
+class OrderReplace(RequestModel):
+    """Change a resting order: a lower quantity keeps its place in the queue; a new price or
+    a higher quantity sends it to the back (and it may trade)."""
+
+    price: Price | None = None
+    yield_percent: YieldPercent | None = None
+    quantity: Quantity | None = Field(
+        default=None, description="The new total quantity, what already traded included"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.price is not None and self.yield_percent is not None:
+            raise _invalid("price_and_yield", "give price or yield_percent, not both")
+        if self.price is None and self.yield_percent is None and self.quantity is None:
+            raise _invalid("nothing_to_change", "give a price, a yield_percent or a quantity")
+        return self
+
+
+class OrderBatch(RequestModel):
+    """Up to 1,000 orders, each placed (or refused) on its own."""
+
+    orders: list[OrderCreate] = Field(min_length=1, max_length=1_000)
+
+
+class CancelAllRequest(RequestModel):
+    """Cancel all my open orders, or those of one instrument."""
+
+    instrument_id: uuid.UUID | None = None
 
 
 class OrderOut(ResponseModel):
@@ -38,8 +139,15 @@ class OrderOut(ResponseModel):
     order_type: OrderKind
     time_in_force: OrderTif
     post_only: bool
-    price: Decimal
+    price: Decimal = Field(description="The limit, or a market order's protection price")
+    limit_yield: Decimal | None = Field(description="The yield the order was sent at")
+    stop_price: Decimal | None
     quantity: int
+    display_quantity: int | None
+    min_quantity: int | None
+    all_or_none: bool
+    expire_at: datetime | None
+    self_trade_prevention: SelfTradePrevention
     filled_quantity: int
     cancelled_quantity: int
     leaves_quantity: int
@@ -49,6 +157,27 @@ class OrderOut(ResponseModel):
     reserved: int
     created_at: datetime
     updated_at: datetime | None
+
+
+class BatchItem(ResponseModel):
+    """One order of a batch: the order, or the problem that refused it."""
+
+    index: int
+    status: int = Field(description="The HTTP status this order alone would have had")
+    order: OrderOut | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BatchOut(ResponseModel):
+    """The batch's results, in the order sent."""
+
+    results: list[BatchItem]
+
+
+class CancelAllOut(ResponseModel):
+    """The orders a mass cancel cancelled."""
+
+    cancelled: list[uuid.UUID]
 
 
 class TradeOut(ResponseModel):

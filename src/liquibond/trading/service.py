@@ -1,41 +1,62 @@
 """Order entry and reads: pre-trade checks, order and trade queries.
 
-Pre-trade checks that only read (KYC, instrument status, tick, lot, a unique
-`client_order_id`) run here, in the request's transaction. The balance reservation runs in
-the instrument writer's transaction (:mod:`liquibond.trading.runner`), so an order and its
-reservation commit together or not at all.
+Pre-trade checks that only read run here, in the request's transaction: KYC, instrument
+status and maturity, trading hours, tick and lot, the price band, the order's notional,
+position and exposure limits, and a unique `client_order_id`. Each refusal is a 4xx problem
+with its own code. The balance reservation runs in the instrument writer's transaction
+(:mod:`liquibond.trading.runner`), so an order and its reservation commit together or not
+at all. Exposure limits span books (one issuer, many bonds), so two orders sent at the same
+instant in two books can each pass them; the balance check is exact.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liquibond.analytics import AnalyticsError, BondTerms, settlement_date, trade_cash
+from liquibond.analytics import AnalyticsError, BondTerms, bond_price, settlement_date, trade_cash
+from liquibond.config import Settings
 from liquibond.identity.service import Principal
 from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.service import InstrumentService
 from liquibond.kyc.service import KycChecks
+from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import LedgerService
+from liquibond.platform.db import canonical_decimal, utcnow
 from liquibond.platform.errors import Conflict, FieldError, Unprocessable
 from liquibond.platform.ownership import owned
 from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
-from liquibond.trading.models import Order, OrderSide, OrderState, Trade
-from liquibond.trading.schemas import OrderCreate, TradeOut
-from liquibond.valuation.service import instrument_terms, trade_date
+from liquibond.trading.limits import Holding, Limits, check_buy, rating_bucket
+from liquibond.trading.models import (
+    LIVE_STATES,
+    BookState,
+    Order,
+    OrderKind,
+    OrderSide,
+    OrderState,
+    OrderTif,
+    Trade,
+)
+from liquibond.trading.schemas import OrderCreate, OrderReplace, TradeOut
+from liquibond.trading.sessions import TradingHours
+from liquibond.valuation.service import fair_clean_price, instrument_terms, trade_date
 
 _TRADABLE = frozenset({InstrumentStatus.LISTED})
+#: Orders that hold a reservation: in the book, or queued for the open.
+OPEN_STATES = LIVE_STATES | {OrderState.QUEUED}
+_BPS = Decimal(10_000)
 
 
 @dataclass(frozen=True, slots=True)
 class Market:
-    """What a book's writer needs to know about its instrument (fixed once listed)."""
+    """What a book's writer needs to know about its instrument."""
 
     instrument_id: uuid.UUID
     isin: str  # also the ledger asset code of the bond's units (scale 0)
@@ -45,14 +66,21 @@ class Market:
     terms: BondTerms
     settlement_cycle_days: int
     calendar: str
+    maker_fee_bps: Decimal
+    taker_fee_bps: Decimal
+    hours: TradingHours
 
     def clean_price(self, ticks: int) -> Decimal:
-        """The clean price per 100 of `ticks`."""
-        return ticks * self.tick_size
+        """The clean price per 100 of `ticks`, without trailing zeros."""
+        return canonical_decimal(ticks * self.tick_size)
 
     def settlement_date(self, traded: date) -> date:
         """Settlement date of a trade done on `traded` (T+cycle business days)."""
         return settlement_date(traded, self.settlement_cycle_days, self.calendar)
+
+    def fee(self, clean_amount: int, bps: Decimal) -> int:
+        """A fee of `bps` basis points on a clean amount, in minor units, rounded up."""
+        return int((clean_amount * bps / _BPS).to_integral_value(ROUND_CEILING))
 
     def accrual_margin(self, units: int) -> int:
         """One full coupon on `units`, in minor units, rounded up: the most interest can accrue
@@ -62,6 +90,15 @@ class Market:
         amount: Fraction = units * coupon * 10**self.scale
         return -(-amount.numerator // amount.denominator)  # ceiling, exactly
 
+    def buy_reservation(self, units: int, ticks: int, traded: date) -> int:
+        """Cash a buy of `units` at no more than `ticks` can cost: price, accrued interest (now
+        and while it rests) and the larger fee."""
+        cash = trade_cash(
+            self.terms, self.settlement_date(traded), units, self.clean_price(ticks), self.scale
+        )
+        fee = self.fee(cash.principal, max(self.maker_fee_bps, self.taker_fee_bps))
+        return cash.total + fee + self.accrual_margin(units)
+
 
 @dataclass(frozen=True, slots=True)
 class OrderTicket:
@@ -69,9 +106,23 @@ class OrderTicket:
 
     user_id: uuid.UUID
     request: OrderCreate
-    price_ticks: int
+    price_ticks: int  # the limit, or a market order's or stop's protection price
+    stop_ticks: int | None
     reserve_asset: str
     reserve_amount: int
+    expire_at: datetime | None
+    queued: bool  # sent outside trading hours: enters the book at the open
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceTicket:
+    """A checked change to a resting order."""
+
+    user_id: uuid.UUID
+    order_id: uuid.UUID
+    quantity: int | None
+    price_ticks: int | None
+    limit_yield: Decimal | None
 
 
 async def market_of(session: AsyncSession, instrument: Instrument) -> Market:
@@ -87,70 +138,306 @@ async def market_of(session: AsyncSession, instrument: Instrument) -> Market:
         terms=terms,
         settlement_cycle_days=instrument.settlement_cycle_days,
         calendar=instrument.calendar,
+        maker_fee_bps=instrument.maker_fee_bps,
+        taker_fee_bps=instrument.taker_fee_bps,
+        hours=TradingHours(instrument.session_open, instrument.session_close, instrument.calendar),
     )
 
 
-def to_ticks(price: Decimal, tick_size: Decimal) -> int:
+def to_ticks(price: Decimal, tick_size: Decimal, field: str = "body.price") -> int:
     """`price` as a whole number of ticks; 422 `order.invalid_tick` if it is off the tick."""
     ticks = price / tick_size
     if ticks != ticks.to_integral_value() or ticks <= 0:
         raise Unprocessable(
             code="order.invalid_tick",
             detail=f"The price must be a multiple of the tick size {tick_size}.",
-            errors=[FieldError("body.price", f"not a multiple of {tick_size}", "invalid_tick")],
+            errors=[FieldError(field, f"not a multiple of {tick_size}", "invalid_tick")],
         )
     return int(ticks)
 
 
-class OrderService:
-    """Order entry checks and reads over one unit of work's session; never commits."""
+def _refuse(code: str, detail: str, field: str | None = None, **extra: object) -> Unprocessable:
+    errors = [FieldError(field, detail, code.split(".")[-1])] if field else []
+    return Unprocessable(code=code, detail=detail, errors=errors, extra=extra)
 
-    def __init__(self, session: AsyncSession) -> None:
+
+class PreTradeChecks:
+    """The checks an order passes before it reaches its book; never commits."""
+
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self._session = session
+        self._settings = settings
+        # Memos for a batch of orders: what one order looked up, the next reuses.
+        self._verified: set[uuid.UUID] = set()
+        self._listings: dict[uuid.UUID, tuple[Instrument, Market, PriceBand]] = {}
+        self._holdings: dict[uuid.UUID, dict[uuid.UUID, Holding]] = {}
 
     async def prepare(
         self, principal: Principal, request: OrderCreate
     ) -> tuple[OrderTicket, Market]:
         """Run the pre-trade checks that need no lock; each refusal is a 4xx with its code."""
-        await KycChecks(self._session).require_verified(principal.user_id)
-        instrument = await InstrumentService(self._session).get(principal, request.instrument_id)
-        if InstrumentStatus(instrument.status) not in _TRADABLE:
-            raise Unprocessable(
-                code="order.instrument_not_tradable",
-                detail=f"{instrument.isin} is {instrument.status}; it cannot be traded now.",
-                errors=[FieldError("body.instrument_id", "not tradable", "not_tradable")],
-            )
-        ticks = to_ticks(request.price, instrument.tick_size)
+        if principal.user_id not in self._verified:
+            await KycChecks(self._session).require_verified(principal.user_id)
+            self._verified.add(principal.user_id)
+        instrument, market, band = await self._listing(principal, request.instrument_id)
+        now = utcnow()
+        queued = self._outside_hours(instrument, market, now)
         quantity = request.quantity
-        if (
-            quantity < instrument.min_lot
-            or (quantity - instrument.min_lot) % instrument.lot_increment
-        ):
-            raise Unprocessable(
-                code="order.invalid_lot",
-                detail=f"The quantity must be at least {instrument.min_lot} units and go up in "
-                f"steps of {instrument.lot_increment}.",
-                errors=[FieldError("body.quantity", "not a valid lot", "invalid_lot")],
+        _check_lot(instrument, quantity, "body.quantity")
+        if request.display_quantity is not None:
+            _check_lot(instrument, request.display_quantity, "body.display_quantity")
+        stop_ticks = (
+            None
+            if request.stop_price is None
+            else to_ticks(request.stop_price, market.tick_size, "body.stop_price")
+        )
+        if request.order_type in (OrderKind.LIMIT, OrderKind.STOP_LIMIT):
+            ticks = self._limit_ticks(market, request.side, request.price, request.yield_percent)
+            band.check(ticks, "body.price")
+        else:
+            reference = stop_ticks if stop_ticks is not None else band.reference
+            if reference is None:
+                raise _refuse(
+                    "order.no_reference_price",
+                    "There is no reference price yet (no trade, no curve) to protect a market "
+                    "order with; send a limit order.",
+                    "body.order_type",
+                )
+            ticks = band.protection(request.side, reference)
+        if stop_ticks is not None:
+            band.check(stop_ticks, "body.stop_price")
+        notional = _clean_notional(market, quantity, ticks)
+        limit = instrument.max_order_notional or self._settings.trading_max_order_notional
+        if notional > limit:
+            raise _refuse(
+                "order.max_notional_exceeded",
+                f"This order's clean consideration ({notional} minor units) exceeds the "
+                f"largest allowed ({limit}).",
+                "body.quantity",
+                limit=limit,
+                notional=notional,
             )
-        await self.ensure_new_client_order_id(principal.user_id, request.client_order_id)
-        market = await market_of(self._session, instrument)
+        expire_at = self._expiry(request, market, now)
+        await OrderService(self._session).ensure_new_client_order_id(
+            principal.user_id, request.client_order_id
+        )
         if request.side is OrderSide.SELL:
-            return OrderTicket(principal.user_id, request, ticks, market.isin, quantity), market
+            ticket = OrderTicket(
+                principal.user_id, request, ticks, stop_ticks, market.isin, quantity,
+                expire_at, queued,
+            )  # fmt: skip
+            return ticket, market
+        await self._check_exposure(principal.user_id, instrument, quantity)
         try:
-            cash = trade_cash(
-                market.terms,
-                market.settlement_date(trade_date()),
-                quantity,
-                market.clean_price(ticks),
-                market.scale,
-            )
+            amount = market.buy_reservation(quantity, ticks, trade_date())
         except AnalyticsError as exc:
-            raise Unprocessable(
-                code="order.instrument_not_tradable",
-                detail=f"{instrument.isin} cannot be priced for settlement now: {exc}",
+            raise _refuse(
+                "order.instrument_not_tradable",
+                f"{instrument.isin} cannot be priced for settlement now: {exc}",
             ) from exc
-        amount = cash.total + market.accrual_margin(quantity)
-        return OrderTicket(principal.user_id, request, ticks, market.currency, amount), market
+        ticket = OrderTicket(
+            principal.user_id, request, ticks, stop_ticks, market.currency, amount,
+            expire_at, queued,
+        )  # fmt: skip
+        return ticket, market
+
+    async def prepare_replace(
+        self, principal: Principal, order_id: uuid.UUID, change: OrderReplace
+    ) -> tuple[ReplaceTicket, Market]:
+        """Check a change to one of my orders: tick, lot, band and notional of the result."""
+        order = await OrderService(self._session).order(principal.user_id, order_id)
+        instrument, market, band = await self._listing(principal, order.instrument_id)
+        if OrderKind(order.order_type) is not OrderKind.LIMIT:
+            raise Conflict(
+                code="order.not_replaceable", detail="Only limit orders can be replaced."
+            )
+        ticks: int | None = None
+        if change.price is not None or change.yield_percent is not None:
+            side = OrderSide(order.side)
+            ticks = self._limit_ticks(market, side, change.price, change.yield_percent)
+            band.check(ticks, "body.price")
+        quantity = change.quantity
+        if quantity is not None:
+            _check_lot(instrument, quantity, "body.quantity")
+        notional = _clean_notional(
+            market, quantity or order.quantity, ticks if ticks is not None else order.price_ticks
+        )
+        limit = instrument.max_order_notional or self._settings.trading_max_order_notional
+        if notional > limit:
+            raise _refuse(
+                "order.max_notional_exceeded",
+                f"The replaced order's clean consideration ({notional} minor units) exceeds the "
+                f"largest allowed ({limit}).",
+                "body.quantity",
+                limit=limit,
+                notional=notional,
+            )
+        if quantity is not None and OrderSide(order.side) is OrderSide.BUY:
+            await self._check_exposure(
+                principal.user_id, instrument, max(0, quantity - order.quantity)
+            )
+        ticket = ReplaceTicket(principal.user_id, order.id, quantity, ticks, change.yield_percent)
+        return ticket, market
+
+    # -- the checks ------------------------------------------------------------------------
+
+    async def _listing(
+        self, principal: Principal, instrument_id: uuid.UUID
+    ) -> tuple[Instrument, Market, PriceBand]:
+        """A tradable instrument, its market and its price band (looked up once per batch)."""
+        listing = self._listings.get(instrument_id)
+        if listing is None:
+            instrument = await InstrumentService(self._session).get(principal, instrument_id)
+            self._require_tradable(instrument)
+            market = await market_of(self._session, instrument)
+            listing = instrument, market, await self._band(instrument, market)
+            self._listings[instrument_id] = listing
+        return listing
+
+    @staticmethod
+    def _require_tradable(instrument: Instrument) -> None:
+        if InstrumentStatus(instrument.status) not in _TRADABLE:
+            raise _refuse(
+                "order.instrument_not_tradable",
+                f"{instrument.isin} is {instrument.status}; it cannot be traded now.",
+                "body.instrument_id",
+            )
+        if instrument.maturity_date <= trade_date():
+            raise _refuse(
+                "order.instrument_matured",
+                f"{instrument.isin} matured on {instrument.maturity_date}.",
+                "body.instrument_id",
+            )
+
+    @staticmethod
+    def _outside_hours(instrument: Instrument, market: Market, now: datetime) -> bool:
+        """False when the market is open; True when it is closed and orders queue for the
+        open; a refusal when it is closed and they do not."""
+        if market.hours.is_open(now):
+            return False
+        opens = market.hours.next_open(now)
+        if instrument.queue_outside_hours:
+            return True
+        raise _refuse(
+            "order.market_closed",
+            f"{instrument.isin} trades from {instrument.session_open} to "
+            f"{instrument.session_close} (Indian market time) on business days; "
+            f"it next opens at {opens.isoformat()}.",
+            next_open=opens.isoformat(),
+        )
+
+    @staticmethod
+    def _limit_ticks(
+        market: Market, side: OrderSide, price: Decimal | None, yield_percent: Decimal | None
+    ) -> int:
+        """The limit in ticks, from a clean price or a yield (rounded to the tick on the side
+        that never gives the sender a worse yield)."""
+        if price is not None:
+            return to_ticks(price, market.tick_size)
+        assert yield_percent is not None  # the schema requires one of them
+        settles = market.settlement_date(trade_date())
+        try:
+            clean = bond_price(market.terms, settles, float(yield_percent) / 100).clean
+        except AnalyticsError as exc:
+            raise _refuse(
+                "order.invalid_yield", f"No price for this yield: {exc}", "body.yield_percent"
+            ) from exc
+        rounding = ROUND_FLOOR if side is OrderSide.BUY else ROUND_CEILING
+        ticks = int((Decimal(repr(clean)) / market.tick_size).to_integral_value(rounding))
+        if ticks <= 0:
+            raise _refuse(
+                "order.invalid_yield", "This yield gives no positive price.", "body.yield_percent"
+            )
+        return ticks
+
+    async def _band(self, instrument: Instrument, market: Market) -> PriceBand:
+        """The instrument's price band around its reference price (last trade, else the
+        reference curve's fair value)."""
+        state = await self._session.get(BookState, instrument.id)
+        reference = None if state is None else state.last_price_ticks
+        if reference is None and instrument.reference_curve:
+            fair = await fair_clean_price(
+                self._session,
+                instrument,
+                market.scale,
+                instrument.reference_curve,
+                market.settlement_date(trade_date()),
+            )
+            if fair is not None and fair > 0:
+                reference = max(1, round(Decimal(repr(fair)) / market.tick_size))
+        percent = instrument.price_band_percent
+        return PriceBand(
+            market,
+            reference,
+            percent,
+            percent or self._settings.trading_market_protection_percent,
+        )
+
+    def _expiry(self, request: OrderCreate, market: Market, now: datetime) -> datetime | None:
+        if request.time_in_force is OrderTif.DAY:
+            return market.hours.day_expiry(now)
+        if request.time_in_force is OrderTif.GTD:
+            assert request.expire_at is not None  # the schema requires it
+            if request.expire_at <= now:
+                raise _refuse(
+                    "order.expired_on_arrival", "expire_at is in the past.", "body.expire_at"
+                )
+            return request.expire_at
+        return None
+
+    async def _check_exposure(self, user_id: uuid.UUID, instrument: Instrument, units: int) -> None:
+        """Refuse a buy of `units` more that would breach a position or exposure limit; a buy
+        that passes counts towards the next order's check in the same batch."""
+        settings = self._settings
+        limits = Limits(
+            settings.trading_max_position_percent,
+            settings.trading_max_issuer_exposure,
+            settings.trading_rating_limits,
+        )
+        holdings = self._holdings.get(user_id)
+        if holdings is None:
+            holdings = self._holdings[user_id] = await self._load_holdings(user_id)
+        buy = _holding(instrument, units)
+        breach = check_buy(limits, holdings.values(), buy)
+        if breach is not None:
+            raise _refuse(
+                breach.code, breach.detail, "body.quantity", limit=breach.limit, after=breach.after
+            )
+        held = holdings.get(instrument.id)
+        holdings[instrument.id] = _holding(instrument, units + (held.units if held else 0))
+
+    async def _load_holdings(self, user_id: uuid.UUID) -> dict[uuid.UUID, Holding]:
+        """What the user holds (available or locked) and bids for, per bond."""
+        held: dict[str, int] = defaultdict(int)
+        for balance in await LedgerService(self._session).balances(user_id):
+            if balance.bucket in (Bucket.AVAILABLE, Bucket.LOCKED) and balance.scale == 0:
+                held[balance.asset] += balance.balance
+        bidding: dict[uuid.UUID, int] = {
+            instrument_id: int(units)
+            for instrument_id, units in (
+                await self._session.execute(
+                    select(Order.instrument_id, func.sum(Order.leaves_quantity))
+                    .where(
+                        Order.user_id == user_id,
+                        Order.side == OrderSide.BUY.value,
+                        Order.status.in_([state.value for state in OPEN_STATES]),
+                    )
+                    .group_by(Order.instrument_id)
+                )
+            ).all()
+        }
+        bonds = await InstrumentService(self._session).find(ids=bidding, isins=held)
+        return {
+            bond.id: _holding(bond, held.get(bond.isin, 0) + bidding.get(bond.id, 0))
+            for bond in bonds
+        }
+
+
+class OrderService:
+    """Order reads and the checks the writer repeats in its own transaction; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
 
     async def ensure_new_client_order_id(self, user_id: uuid.UUID, client_order_id: str) -> None:
         """409 `order.duplicate_client_order_id` if the user already used this id."""
@@ -166,6 +453,17 @@ class OrderService:
                 errors=[FieldError("body.client_order_id", "already used", "duplicate")],
                 extra={"order_id": str(existing)},
             )
+
+    async def open_instruments(
+        self, user_id: uuid.UUID, instrument_id: uuid.UUID | None = None
+    ) -> list[uuid.UUID]:
+        """The instruments in which the user has open orders (of one, when given)."""
+        query = select(Order.instrument_id).where(
+            Order.user_id == user_id, Order.status.in_([state.value for state in OPEN_STATES])
+        )
+        if instrument_id is not None:
+            query = query.where(Order.instrument_id == instrument_id)
+        return list(await self._session.scalars(query.distinct()))
 
     async def market(self, instrument_id: uuid.UUID) -> Market:
         """The trading view of a public instrument (one that has or had a market)."""
@@ -199,9 +497,7 @@ class OrderService:
         if side is not None:
             query = query.where(Order.side == side.value)
         if open_only:
-            query = query.where(
-                Order.status.in_([OrderState.NEW.value, OrderState.PARTIALLY_FILLED.value])
-            )
+            query = query.where(Order.status.in_([state.value for state in OPEN_STATES]))
         rows = list(await self._session.scalars(query.limit(limit + 1)))
         next_cursor = (
             encode_cursor({"before": str(rows[limit - 1].id)}) if len(rows) > limit else None
@@ -232,6 +528,74 @@ class OrderService:
             encode_cursor({"before": str(rows[limit - 1].id)}) if len(rows) > limit else None
         )
         return [_my_side(trade, user_id) for trade in rows[:limit]], next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBand:
+    """How far from the reference an order may be priced, and where market orders stop."""
+
+    market: Market
+    reference: int | None  # ticks
+    percent: Decimal | None  # None: no band
+    protection_percent: Decimal  # market orders: the band, else the venue's protection
+
+    def check(self, ticks: int, field: str) -> None:
+        """422 `order.price_out_of_band` if `ticks` lies outside the band."""
+        if self.reference is None or self.percent is None:
+            return
+        low, high = self._edges(self.reference, self.percent)
+        if not low <= ticks <= high:
+            clean = self.market.clean_price
+            raise _refuse(
+                "order.price_out_of_band",
+                f"The price must lie within {self.percent}% of the reference price "
+                f"{clean(self.reference)}: from {clean(low)} to {clean(high)}.",
+                field,
+                low=str(clean(low)),
+                high=str(clean(high)),
+            )
+
+    def protection(self, side: OrderSide, reference: int) -> int:
+        """The worst price a market order (or triggered stop) may trade at."""
+        low, high = self._edges(reference, self.protection_percent)
+        return high if side is OrderSide.BUY else low
+
+    @staticmethod
+    def _edges(reference: int, percent: Decimal) -> tuple[int, int]:
+        """The band's edges in ticks, rounded inwards (never wider than `percent`)."""
+        width = Decimal(reference) * percent / 100
+        low = int((reference - width).to_integral_value(ROUND_CEILING))
+        high = int((reference + width).to_integral_value(ROUND_FLOOR))
+        return max(1, low), high
+
+
+def _check_lot(instrument: Instrument, quantity: int, field: str) -> None:
+    """422 `order.invalid_lot` unless `quantity` is a whole number of the bond's lots."""
+    if quantity < instrument.min_lot or (quantity - instrument.min_lot) % instrument.lot_increment:
+        raise _refuse(
+            "order.invalid_lot",
+            f"Quantities must be at least {instrument.min_lot} units and go up in steps of "
+            f"{instrument.lot_increment}.",
+            field,
+        )
+
+
+def _clean_notional(market: Market, units: int, ticks: int) -> int:
+    """Clean consideration of `units` at `ticks`, in minor units (rounded up)."""
+    face = Fraction(market.terms.face_value) * 10**market.scale
+    amount: Fraction = units * face * Fraction(market.clean_price(ticks)) / 100
+    return -(-amount.numerator // amount.denominator)
+
+
+def _holding(instrument: Instrument, units: int) -> Holding:
+    return Holding(
+        instrument_id=instrument.id,
+        issuer_id=instrument.issuer_id,
+        rating_bucket=rating_bucket(instrument.credit_rating),
+        face_value=instrument.face_value,
+        issue_size_units=instrument.issue_size_units,
+        units=units,
+    )
 
 
 def _my_side(trade: Trade, user_id: uuid.UUID) -> TradeOut:

@@ -54,6 +54,7 @@ from liquibond.instruments.models import Instrument
 from liquibond.instruments.service import InstrumentService
 from liquibond.ledger.service import LedgerService
 from liquibond.platform.db import utcnow
+from liquibond.platform.errors import Problem
 from liquibond.valuation.curves import CurveService, NamedCurve
 from liquibond.valuation.problems import API_NAMES, at, field_path, reported, unprocessable
 from liquibond.valuation.schemas import (
@@ -102,6 +103,20 @@ _QUERY_FIELDS = {
 def trade_date() -> date:
     """Today's trade date in the Indian market."""
     return utcnow().astimezone(MARKET_TIME).date()
+
+
+async def fair_clean_price(
+    session: AsyncSession, instrument: Instrument, scale: int, curve_name: str, settles: date
+) -> float | None:
+    """The bond's clean price per 100 on a stored curve (zero spread) for settlement on
+    `settles`; None if the curve is missing or cannot value the bond."""
+    try:
+        curve = await CurveService(session).zero_curve(curve_name)
+        _, terms = instrument_terms(instrument, scale)
+        flows = cashflows(BondArray.of([terms]), settles)
+        return float(fair_value(flows, curve.zero).clean[0])
+    except (Problem, AnalyticsError):
+        return None
 
 
 def _convention(instrument: Instrument) -> MarketConvention:

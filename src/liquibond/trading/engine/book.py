@@ -327,6 +327,13 @@ class Book:
         h = self._ask_heap
         return h[0] if h else None
 
+    def next_expiry(self) -> int | None:
+        """The earliest ``expire_at`` of a live DAY/GTD order (None: nothing expires)."""
+        heap = self._exp_heap
+        while heap and heap[0][2].status not in LIVE:
+            heappop(heap)
+        return heap[0][0] if heap else None
+
     def __len__(self) -> int:
         """Number of live orders (resting and pending stops)."""
         return len(self._orders)
