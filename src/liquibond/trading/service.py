@@ -11,6 +11,7 @@ instant in two books can each pass them; the balance check is exact.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -343,6 +344,8 @@ class PreTradeChecks:
                 "order.invalid_yield", f"No price for this yield: {exc}", "body.yield_percent"
             ) from exc
         rounding = ROUND_FLOOR if side is OrderSide.BUY else ROUND_CEILING
+        if not math.isfinite(clean):
+            raise _refuse("order.invalid_yield", "This yield gives no price.", "body.yield_percent")
         ticks = int((Decimal(repr(clean)) / market.tick_size).to_integral_value(rounding))
         if ticks <= 0:
             raise _refuse(
