@@ -1,5 +1,6 @@
-"""The README's first command: `liquibond demo` serves, and a newcomer gets from registration
-to a verified, funded account, over real HTTP against the real process."""
+"""The README's first command: `liquibond demo` serves live books of real bonds, and a newcomer
+gets from registration to a verified, funded account and a first trade, over real HTTP against
+the real process."""
 
 from __future__ import annotations
 
@@ -7,14 +8,30 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
+from liquibond.demo import DEMO_BONDS
 from tests.kyc.helpers import PDF, VERIFIED_FULL, a_pan, form
-from tests.server import running_demo
+from tests.server import demo_process
 
-demo_url = running_demo
+
+@pytest.fixture
+def demo_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A running `liquibond demo` whose market maker requotes twice a second."""
+    monkeypatch.setenv("LIQUIBOND_DEMO_LIQUIDITY_INTERVAL_SECONDS", "0.5")
+    with demo_process(tmp_path) as url:
+        yield url
+
+
+def _two_sided(book: dict[str, Any]) -> str | None:
+    """The best ask of a book with bids and asks; None while a side is empty."""
+    return book["asks"][0]["price"] if book["bids"] and book["asks"] else None
 
 
 def _until(check, timeout: float = 15):  # type: ignore[no-untyped-def]
@@ -32,7 +49,11 @@ def test_newcomer_journey_on_the_running_demo(demo_url: str, tmp_path: Path) -> 
     with httpx.Client(base_url=demo_url, timeout=10) as http:
         assert http.get("/docs").status_code == 200
         listed = http.get("/api/v1/instruments").json()["items"]
-        assert {bond["isin"] for bond in listed} >= {"IN0020220102", "INE002A08534"}
+        assert {bond["isin"] for bond in listed} >= {bond.isin for bond in DEMO_BONDS}
+        books = {bond["isin"]: f"/api/v1/instruments/{bond['id']}" for bond in listed}
+        for path in books.values():  # the demo's market maker quotes every bond within seconds
+            _until(lambda path=path: _two_sided(http.get(f"{path}/book").json()))
+        _until(lambda: any(http.get(f"{path}/trades").json()["items"] for path in books.values()))
 
         email = f"newcomer-{os.getpid()}@example.com"
         password = "a long demo password"
@@ -69,6 +90,27 @@ def test_newcomer_journey_on_the_running_demo(demo_url: str, tmp_path: Path) -> 
                 == "confirmed"
             )
         )
+        # A first trade: one lot of the short G-sec, taken from the market maker's offer.
+        gsec = next(bond for bond in listed if bond["isin"] == "IN0020220037")
+        ask = Decimal(_until(lambda: _two_sided(http.get(f"{books[gsec['isin']]}/book").json())))
+        tick = Decimal(gsec["tick_size"])
+        limit = (ask * Decimal("1.005") / tick).to_integral_value(ROUND_FLOOR) * tick
+        bought = http.post(
+            "/api/v1/orders",
+            headers=auth,
+            json={
+                "instrument_id": gsec["id"],
+                "client_order_id": "first-trade",
+                "side": "buy",
+                "time_in_force": "ioc",
+                "price": str(limit),
+                "quantity": gsec["min_lot"],
+            },
+        )
+        assert bought.status_code == 201, bought.text
+        assert bought.json()["status"] == "filled"
+        assert http.get("/api/v1/trades", headers=auth).json()["items"][0]["side"] == "buy"
+
         admin_login = http.post(
             "/api/v1/auth/login",
             json={"email": "admin@demo.liquibond.dev", "password": "demo-password-123"},

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     reconciliation_interval_seconds: float = Field(default=900, gt=0)
     collect_expiry_seconds: float = Field(default=900, gt=0)
     demo_liquidity_interval_seconds: float = Field(
-        default=5.0, gt=0, description="how often the demo's market maker requotes its books"
+        default=5.0, ge=0, description="how often the demo's market maker requotes; 0: never"
     )
 
     auth_attempts_per_minute: int = Field(default=10, ge=1)

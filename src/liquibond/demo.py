@@ -1,12 +1,20 @@
-"""Demo data: users for every role and a handful of real Indian bonds, listed.
+"""Demo data: users for every role, a handful of real Indian bonds, listed, and the two demo
+traders that keep their books alive (see :mod:`liquibond.trading.liquidity`), KYC-verified
+and given cash and bonds through the ledger.
 
 Idempotent: running the demo again finds what it made before.
 """
 
 from __future__ import annotations
 
+import io
+import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from fastapi import UploadFile
+from starlette.datastructures import Headers
 
 from liquibond.config import Settings
 from liquibond.identity.models import Role
@@ -15,8 +23,24 @@ from liquibond.identity.service import Credentials, IdentityService, Principal
 from liquibond.instruments.lifecycle import InstrumentAction
 from liquibond.instruments.schemas import DayCount, InstrumentCreate, SettlementCycle
 from liquibond.instruments.service import InstrumentService
+from liquibond.kyc.models import DocumentKind, KycStatus, KycTier
+from liquibond.kyc.schemas import KycSubmission
+from liquibond.kyc.service import TERMS_VERSION, KycComponents, KycService
+from liquibond.ledger.entries import FAUCET, AccountKey, Owner
+from liquibond.ledger.models import Bucket
+from liquibond.ledger.service import LedgerService
 from liquibond.platform.db import Database
+from liquibond.platform.errors import Conflict
 from liquibond.platform.uow import UnitOfWork
+from liquibond.trading.liquidity import (
+    FLOW_CASH,
+    FLOW_EMAIL,
+    FLOW_STOCK,
+    MAKER_CASH,
+    MAKER_EMAIL,
+    MAKER_STOCK,
+    units_worth,
+)
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - demo data; the demo refuses production
 DEMO_USERS = (
@@ -25,17 +49,47 @@ DEMO_USERS = (
     ("investor@demo.liquibond.dev", "Demo Investor", (Role.INVESTOR,)),
 )
 
-# Real bonds with their real conventions: G-secs 30/360 semi-annual, corporates ACT/ACT (SEBI).
+
+@dataclass(frozen=True, slots=True)
+class DemoTrader:
+    """One of the liquidity provider's users (password DEMO_PASSWORD): its KYC PAN, its cash
+    and the face value it holds of each demo bond, in paise."""
+
+    email: str
+    name: str
+    roles: tuple[Role, ...]
+    pan: str
+    cash: int
+    stock: int
+
+
+DEMO_TRADERS = (
+    DemoTrader(
+        MAKER_EMAIL, "Demo Market Maker", (Role.DEALER,), "DEMPM1234K", MAKER_CASH, MAKER_STOCK
+    ),
+    DemoTrader(
+        FLOW_EMAIL, "Demo Flow Trader", (Role.INVESTOR,), "DEMPF1234K", FLOW_CASH, FLOW_STOCK
+    ),
+)
+_SCANNED_PAN = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% demo trader's PAN card\n%%EOF\n"
+_DUPLICATE = "ledger.duplicate_reference"
+
+# Real bonds with their real conventions. Government securities (G-secs and state development
+# loans): face value ₹100, 30/360, half-yearly coupons, quoted to ₹0.0025 (NDS-OM), settled
+# T+1 on RBI business days, in lots of ₹10,000 face (the RBI Retail Direct minimum). Corporate
+# and PSU bonds: face value ₹1 lakh, ACT/ACT under SEBI's day-count circular, annual coupons,
+# quoted to ₹0.01, T+1, traded in single bonds. Terms from the RBI's list of outstanding
+# government securities and the exchanges' listing circulars; issue sizes are the demo's.
 DEMO_BONDS = (
     InstrumentCreate(
-        isin="IN0020220102",
+        isin="IN0020220060",
         name="7.26% GS 2032",
         face_value=100_00,
         coupon_rate=Decimal("7.26"),
         coupon_frequency=2,
         day_count=DayCount.THIRTY_360,
-        issue_date=date(2022, 1, 6),
-        maturity_date=date(2032, 1, 6),
+        issue_date=date(2022, 8, 22),
+        maturity_date=date(2032, 8, 22),
         issue_size_units=5_000_000,
         min_lot=100,
         lot_increment=100,
@@ -43,6 +97,77 @@ DEMO_BONDS = (
         settlement_cycle=SettlementCycle.T1,
         credit_rating="SOV",
         calendar="RBI",
+    ),
+    InstrumentCreate(
+        isin="IN0020220037",
+        name="7.38% GS 2027",
+        face_value=100_00,
+        coupon_rate=Decimal("7.38"),
+        coupon_frequency=2,
+        day_count=DayCount.THIRTY_360,
+        issue_date=date(2022, 6, 20),
+        maturity_date=date(2027, 6, 20),
+        issue_size_units=5_000_000,
+        min_lot=100,
+        lot_increment=100,
+        tick_size=Decimal("0.0025"),
+        settlement_cycle=SettlementCycle.T1,
+        credit_rating="SOV",
+        calendar="RBI",
+    ),
+    InstrumentCreate(
+        isin="IN2220230014",
+        name="7.36% Maharashtra SDL 2028",
+        face_value=100_00,
+        coupon_rate=Decimal("7.36"),
+        coupon_frequency=2,
+        day_count=DayCount.THIRTY_360,
+        issue_date=date(2023, 4, 12),
+        maturity_date=date(2028, 4, 12),
+        issue_size_units=2_000_000,
+        min_lot=100,
+        lot_increment=100,
+        tick_size=Decimal("0.0025"),
+        settlement_cycle=SettlementCycle.T1,
+        credit_rating="SOV",
+        calendar="RBI",
+    ),
+    InstrumentCreate(
+        isin="INE134E08NY9",
+        name="Power Finance Corporation 7.08% Bonds 2035",
+        face_value=1_00_000_00,
+        coupon_rate=Decimal("7.08"),
+        coupon_frequency=1,
+        day_count=DayCount.ACT_ACT_SEBI,
+        issue_date=date(2025, 11, 27),
+        maturity_date=date(2035, 11, 27),
+        issue_size_units=300_000,
+        min_lot=1,
+        lot_increment=1,
+        tick_size=Decimal("0.01"),
+        settlement_cycle=SettlementCycle.T1,
+        credit_rating="AAA",
+        rating_agency="CRISIL, ICRA, CARE",
+        calendar="NSE",
+    ),
+    InstrumentCreate(
+        isin="INE296A07TN6",
+        name="Bajaj Finance 7.07% NCD 2028",
+        face_value=1_00_000_00,
+        coupon_rate=Decimal("7.07"),
+        coupon_frequency=1,
+        day_count=DayCount.ACT_ACT_SEBI,
+        issue_date=date(2025, 7, 30),
+        maturity_date=date(2028, 9, 21),
+        first_coupon_date=date(2026, 9, 21),
+        issue_size_units=100_000,
+        min_lot=1,
+        lot_increment=1,
+        tick_size=Decimal("0.01"),
+        settlement_cycle=SettlementCycle.T1,
+        credit_rating="AAA",
+        rating_agency="CRISIL",
+        calendar="NSE",
     ),
     InstrumentCreate(
         isin="INE002A08534",
@@ -84,10 +209,12 @@ DEMO_BONDS = (
 
 
 async def seed_demo(settings: Settings, database: Database) -> None:
-    """Create the demo users and list the demo bonds (once)."""
+    """Create the demo users, list the demo bonds, and verify and stock the demo traders
+    (each step once)."""
     credentials = Credentials.from_settings(settings)
+    accounts = [*DEMO_USERS, *((t.email, t.name, t.roles) for t in DEMO_TRADERS)]
     principals: dict[str, Principal] = {}
-    for email, name, roles in DEMO_USERS:
+    for email, name, roles in accounts:
         async with UnitOfWork(database) as uow:
             identity = IdentityService(uow.session, credentials)
             user_id = await identity.find_user_id(email)
@@ -98,14 +225,101 @@ async def seed_demo(settings: Settings, database: Database) -> None:
             principals[email] = Principal(user_id, frozenset(roles))
     issuer, admin = principals["issuer@demo.liquibond.dev"], principals["admin@demo.liquibond.dev"]
     for bond in DEMO_BONDS:
-        async with UnitOfWork(database) as uow:
-            instruments = InstrumentService(uow.session)
-            existing, _ = await instruments.search(
-                admin, limit=1, cursor=None, status=None, issuer_id=None, query=bond.isin
+        await _list(database, issuer, admin, bond)
+    components = KycComponents.from_settings(settings, provider=None)
+    for trader in DEMO_TRADERS:
+        user_id = principals[trader.email].user_id
+        await _verify(database, components, user_id, admin.user_id, trader.pan)
+        await _give(
+            database,
+            f"demo:cash:{user_id}",
+            AccountKey(FAUCET, "INR", Bucket.SYSTEM),
+            AccountKey(Owner.user(user_id), "INR", Bucket.AVAILABLE),
+            trader.cash,
+        )
+        for bond in DEMO_BONDS:
+            await _give(
+                database,
+                f"demo:stock:{bond.isin}:{user_id}",
+                AccountKey(Owner.user(issuer.user_id), bond.isin, Bucket.AVAILABLE),
+                AccountKey(Owner.user(user_id), bond.isin, Bucket.AVAILABLE),
+                units_worth(trader.stock, bond.face_value, bond.min_lot, bond.lot_increment),
             )
-            if existing:
-                continue
-            drafted = await instruments.draft(issuer, bond)
-            await instruments.act(issuer, drafted.id, InstrumentAction.SUBMIT, None)
-            await instruments.act(admin, drafted.id, InstrumentAction.APPROVE, None)
+
+
+async def _list(
+    database: Database, issuer: Principal, admin: Principal, bond: InstrumentCreate
+) -> None:
+    """Draft, submit and approve a bond unless it exists; listing mints it to the issuer."""
+    async with UnitOfWork(database) as uow:
+        instruments = InstrumentService(uow.session)
+        existing, _ = await instruments.search(
+            admin, limit=1, cursor=None, status=None, issuer_id=None, query=bond.isin
+        )
+        if existing:
+            return
+        drafted = await instruments.draft(issuer, bond)
+        await instruments.act(issuer, drafted.id, InstrumentAction.SUBMIT, None)
+        await instruments.act(admin, drafted.id, InstrumentAction.APPROVE, None)
+        await uow.commit()
+
+
+async def _verify(
+    database: Database,
+    components: KycComponents,
+    user_id: uuid.UUID,
+    reviewer_id: uuid.UUID,
+    pan: str,
+) -> None:
+    """Submit a demo trader's KYC and have the demo compliance officer approve it, unless it
+    is verified already."""
+    async with UnitOfWork(database) as uow:
+        kyc = KycService(uow.session, components)
+        if (await kyc.status_of(user_id)).status is KycStatus.VERIFIED:
+            return
+        submission = KycSubmission(
+            pan=pan,
+            date_of_birth=date(1990, 1, 1),
+            address_line="Demo Trading Desk, Bandra Kurla Complex",
+            city="Mumbai",
+            state="Maharashtra",
+            pincode="400051",
+            document_kind=DocumentKind.PAN_CARD,
+            document=UploadFile(
+                io.BytesIO(_SCANNED_PAN),
+                filename="pan.pdf",
+                headers=Headers({"content-type": "application/pdf"}),
+            ),
+            consent=True,
+            terms_version=TERMS_VERSION,
+        )
+        application, _ = await kyc.submit(user_id, submission)
+        await kyc.assign(reviewer_id, application.id)
+        await kyc.decide(
+            reviewer_id,
+            application.id,
+            KycStatus.VERIFIED,
+            reason="Demo trader of the Liquibond demo.",
+            tier=KycTier.FULL,
+        )
+        await uow.commit()
+
+
+async def _give(
+    database: Database, reference: str, source: AccountKey, destination: AccountKey, amount: int
+) -> None:
+    """Move `amount` once: the entry's reference is unique, so a second run changes nothing."""
+    try:
+        async with UnitOfWork(database) as uow:
+            await LedgerService(uow.session).move(
+                "demo_allocation",
+                f"Demo trader's {destination.asset}",
+                source=source,
+                destination=destination,
+                amount=amount,
+                reference=reference,
+            )
             await uow.commit()
+    except Conflict as exc:
+        if exc.code != _DUPLICATE:
+            raise

@@ -30,7 +30,14 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._database.sessions()
         if self._write and self._database.is_sqlite:
-            await self._session.connection(execution_options={SQLITE_WRITE: True})
+            try:
+                await self._session.connection(execution_options={SQLITE_WRITE: True})
+            except BaseException:
+                # Cancelled (or failed) while waiting for the write lock: `__aexit__` will not
+                # run, so give the connection back here or it keeps the lock.
+                await self._session.close()
+                self._session = None
+                raise
         return self
 
     async def __aexit__(

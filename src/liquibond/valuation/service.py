@@ -74,7 +74,7 @@ from liquibond.valuation.schemas import (
 
 #: Trade dates are Indian market dates (every calendar shipped is Indian; IST has no DST).
 MARKET_TIME = timezone(timedelta(hours=5, minutes=30), "IST")
-GSEC_ISIN_PREFIX = "IN00"
+GSEC_ISIN_PREFIX = "IN00"  # central government securities; state loans are IN + a state code
 INDIA_ISIN_PREFIX = "IN"
 #: Coupon periods one batch may ask for (about 10,000 bonds of 50 years paying half-yearly):
 #: memory and time grow with them, not with the number of bonds alone.
@@ -120,8 +120,10 @@ async def fair_clean_price(
 
 
 def _convention(instrument: Instrument) -> MarketConvention:
-    """Indian G-secs and other Indian bonds follow their market; any other bond its own terms."""
-    if instrument.isin.startswith(GSEC_ISIN_PREFIX):
+    """Indian government bonds (G-secs `IN00…` and state loans `IN<state code>…`) and other
+    Indian bonds follow their market; any other bond its own terms."""
+    isin = instrument.isin
+    if isin.startswith(INDIA_ISIN_PREFIX) and isin[2:4].isdigit():
         return INDIA_GSEC
     if instrument.isin.startswith(INDIA_ISIN_PREFIX):
         return INDIA_CORPORATE
