@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
 
+    trading_lease_seconds: float = Field(
+        default=10.0,
+        ge=1,
+        description="a book's writer lease; after a crash, its successor waits this long at most",
+    )
+
     # Venue-wide pre-trade limits, per user (an instrument may set a lower order notional).
     trading_max_order_notional: int = Field(
         default=10**12, gt=0, description="largest clean consideration of one order, minor units"

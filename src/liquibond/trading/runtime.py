@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from liquibond.config import Settings
+from liquibond.trading.lease import LeaseManager
 from liquibond.trading.liquidity import LiquidityProvider
 from liquibond.trading.runner import Trading
 
@@ -23,7 +24,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     mode (unless its interval is 0), run the liquidity provider, which stops before the
     writers do."""
     settings: Settings = app.state.settings
-    trading = Trading(app.state.database)
+    trading = Trading(
+        app.state.database,
+        on_commit=app.state.relay.wake,  # real-time subscribers hear of a commit at once
+        leases=LeaseManager(
+            app.state.database,
+            duration=settings.trading_lease_seconds,
+            renew_interval=settings.trading_lease_seconds / 4,
+        ),
+    )
     await trading.start()
     app.state.trading = trading
     quoting: tuple[LiquidityProvider, asyncio.Task[None]] | None = None
