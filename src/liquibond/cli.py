@@ -87,6 +87,9 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         log_config=None,
         proxy_headers=True,
         server_header=False,
+        # Compressing each frame for each of a thousand subscribers costs more than it saves.
+        ws_per_message_deflate=False,
+        ws_max_size=64 * 1024,  # above the hub's own limit, which answers with a coded error
     )
 
 

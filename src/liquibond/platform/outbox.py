@@ -198,11 +198,12 @@ class OutboxRelay:
     async def run(self, poll_seconds: float) -> None:
         """Relay forever: after every commit that recorded events, and at least every poll."""
         while True:
+            # Cleared before relaying: a commit that wakes us meanwhile is relayed next round.
+            self._wakeup.clear()
             try:
                 while await self.relay_once() == self._batch_size:
                     pass
             except Exception:
                 log.exception("outbox.relay_failed")
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=poll_seconds)
