@@ -390,3 +390,33 @@ async def test_outside_hours_orders_are_refused_or_queued(
     cancelled = await client.delete(f"/api/v1/orders/{placed['id']}", headers=buyer.headers)
     assert cancelled.json()["status"] == "cancelled" and cancelled.json()["reserved"] == 0
     assert (await balances(client, buyer))[("INR", "locked")] == 0
+
+
+async def test_queued_orders_enter_the_book_when_the_market_opens(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    now = datetime.now(MARKET_TIME)
+    hours = ("13:00:00", "14:00:00") if now.hour < 12 else ("01:00:00", "02:00:00")
+    market = await list_bond(
+        client, app, session_open=hours[0], session_close=hours[1], queue_outside_hours=True
+    )
+    seller, buyer = await _pair(client, app, market)
+    queued = (await order(client, buyer, market, "buy", "99", 100)).json()
+    assert queued["status"] == "queued"
+
+    # The admin opens the market round the clock; the book's next order brings the change.
+    opened = await client.patch(
+        f"/api/v1/instruments/{market.id}",
+        json={"session_open": None, "session_close": None},
+        headers=market.admin.headers,
+    )
+    assert opened.status_code == 200, opened.text
+    await order(client, seller, market, "sell", "101", 100)
+    for _ in range(50):
+        if (await _get(client, buyer, queued["id"]))["status"] == "new":
+            break
+        await asyncio.sleep(0.1)
+    book = (await client.get(f"/api/v1/instruments/{market.id}/book")).json()
+    assert [level["price"] for level in book["bids"]] == ["99"]
+    filled = await order(client, seller, market, "sell", "99", 100)
+    assert filled.json()["status"] == "filled", filled.text
