@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from liquibond.analytics import bond_yield
 from liquibond.instruments.service import InstrumentService
 from liquibond.platform.uow import UnitOfWork
+from liquibond.trading.runner import book_digest
 from liquibond.trading.service import market_of
 from liquibond.valuation.service import MARKET_TIME, trade_date
 from tests.helpers import LoggedIn, assert_problem
@@ -420,3 +421,24 @@ async def test_queued_orders_enter_the_book_when_the_market_opens(
     assert [level["price"] for level in book["bids"]] == ["99"]
     filled = await order(client, seller, market, "sell", "99", 100)
     assert filled.json()["status"] == "filled", filled.text
+
+
+async def test_the_incremental_digest_matches_a_rebuilt_book(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market = await list_bond(client, app)
+    seller, buyer = await _pair(client, app, market)
+    await _trade_at(client, market, seller, buyer, "100")
+    await order(client, seller, market, "sell", "100.5", 600, display_quantity=200)
+    await order(client, seller, market, "sell", "101", 100, time_in_force="day")
+    await order(client, buyer, market, "buy", None, 100, order_type="stop", stop_price="100.5")
+    bid = (await order(client, buyer, market, "buy", "99.5", 300)).json()
+    await client.patch(f"/api/v1/orders/{bid['id']}", json={"quantity": 200}, headers=buyer.headers)
+    await order(client, buyer, market, "buy", "100.5", 300)  # takes the iceberg, trips the stop
+    await order(client, seller, market, "sell", "99.5", 100, self_trade_prevention="decrement")
+
+    writer = app.state.trading.writers()[uuid.UUID(market.id)]
+    assert writer.state_hash() == format(book_digest(writer.book), "064x")
+    before = writer.state_hash()
+    await writer.rebuild()
+    assert writer.halted is None and writer.state_hash() == before

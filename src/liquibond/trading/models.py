@@ -162,8 +162,10 @@ class Trade(IdPrimaryKey, CreatedAt, Base):
 class BookState(Base):
     """One instrument book's position as of its writer's last commit.
 
-    `state_hash` is the engine's hash of the book after that commit: a book rebuilt from the
-    resting orders must hash the same, or the writer refuses to trade it.
+    `state_hash` is the book's digest after that commit (:func:`~liquibond.trading.runner.
+    book_digest`: every live order with every field that restores it, priority included);
+    a book rebuilt from the resting orders must reproduce it, or the writer refuses to
+    trade it. Each commit updates it from the orders it touched, never by rehashing the book.
     """
 
     __tablename__ = "trading_books"

@@ -23,6 +23,7 @@ book another process holds is answered 503 `trading.book_elsewhere`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ class BookWriter:
         self.queued = 0
         self._tick_pending = False
         self._last_order_id = 0
+        self._digest = 0  # see `book_digest`
         self.halted: str | None = None
         #: The book's `seq` as of the last committed change to its price levels.
         self.published_seq = 0
@@ -277,8 +279,9 @@ class BookWriter:
         )
         self._last_order_id = state.last_book_order_id if state else 0
         self.published_seq = self.book.seq
-        expected = state.state_hash if state else Book(self.market.isin).state_hash()
-        actual = self.book.state_hash()
+        self._digest = book_digest(self.book)
+        expected = state.state_hash if state else format(0, "064x")
+        actual = self.state_hash()
         if actual != expected:
             self.halted = "The rebuilt book does not match the book at the last commit."
             log.error(
@@ -291,6 +294,10 @@ class BookWriter:
         else:
             self.halted = None
             log.info("trading.book_restored", instrument=self.market.isin, orders=len(snapshots))
+
+    def state_hash(self) -> str:
+        """The book's digest as of the last commit, as stored in `trading_books.state_hash`."""
+        return format(self._digest, "064x")
 
     async def depth(self, levels: int | None = None) -> tuple[int, Depth]:
         """The committed L2 book and its `published_seq`: never a batch still being committed
@@ -394,7 +401,8 @@ class BookWriter:
                 for job in batch:
                     outcomes.append(await step.run(job.command))
                 changed = step.book_changes(self.published_seq)
-                await self._save_state(uow.session)
+                digest = step.digest(self._digest)
+                await self._save_state(uow.session, digest)
                 await check_fence(uow.session, self._lease)  # last: a short lock on the lease
                 if self._on_commit is not None:
                     uow.after_commit(self._on_commit)
@@ -406,6 +414,7 @@ class BookWriter:
             log.exception("trading.batch_failed", instrument=self.market.isin, size=len(batch))
             await self._recover()
             return unavailable("The order could not be persisted.")
+        self._digest = digest
         if changed:
             self.published_seq = self.book.seq
         return outcomes
@@ -423,7 +432,7 @@ class BookWriter:
         self._last_order_id += 1
         return OrderId(self._last_order_id)
 
-    async def _save_state(self, session: AsyncSession) -> None:
+    async def _save_state(self, session: AsyncSession, digest: int) -> None:
         state = await session.get(BookState, self.market.instrument_id)
         if state is None:
             state = BookState(instrument_id=self.market.instrument_id)
@@ -432,7 +441,7 @@ class BookWriter:
         state.trade_seq = self.book.trade_seq
         state.last_book_order_id = self._last_order_id
         state.last_price_ticks = self.book.last_price
-        state.state_hash = self.book.state_hash()
+        state.state_hash = format(digest, "064x")
         state.updated_at = utcnow()
 
 
@@ -446,6 +455,8 @@ class _Step:
         self._ledger = LedgerService(session)
         self._orders = OrderService(session)
         self._rows: dict[int, Order] = {}
+        #: Each row's share of the book's digest when the batch first touched it.
+        self._digest_before: dict[int, int] = {}
         self._traded: date | None = None
         self._levels: dict[tuple[Side, int], BookDelta] = {}
         self._now = utcnow()
@@ -508,7 +519,7 @@ class _Step:
         async with self._session.begin_nested():
             await self._reserve(order, ticket.reserve_amount, "reserve")
         self._session.add(order)
-        self._rows[order.book_order_id] = order
+        self._track(order, new=True)
         if ticket.queued:
             self._writer.queued += 1
             self._emit("order.queued.v1", order)
@@ -589,11 +600,28 @@ class _Step:
         if self._writer.queued and self._market.hours.is_open(self._now):
             for order in await self._queued_orders(None):
                 self._writer.queued -= 1
-                self._rows[order.book_order_id] = order
+                self._track(order)
                 order.status = OrderState.NEW.value
                 await self._apply(self._writer.book.apply(self._command(order)))
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _track(self, order: Order, *, new: bool = False) -> None:
+        """Hold `order`'s row for this batch, noting its share of the digest before any
+        change (a new order had none)."""
+        book_id = order.book_order_id
+        if book_id not in self._rows:
+            self._rows[book_id] = order
+            self._digest_before[book_id] = 0 if new else _row_digest(order)
+
+    def digest(self, before: int) -> int:
+        """The book's digest after this batch: `before` with each touched order's share
+        replaced by its share now (O(orders touched), not O(book))."""
+        change = sum(
+            _row_digest(self._rows[book_id]) - share
+            for book_id, share in self._digest_before.items()
+        )
+        return (before + change) % DIGEST_MODULUS
 
     def _command(self, order: Order) -> NewOrder:
         """The engine command that places `order`."""
@@ -624,7 +652,7 @@ class _Step:
                 code=f"order.not_{'cancellable' if verb == 'cancelled' else 'replaceable'}",
                 detail=f"This order is {order.status}; only open orders can be {verb}.",
             )
-        self._rows[order.book_order_id] = order
+        self._track(order)
         return order
 
     async def _queued_orders(self, user_id: uuid.UUID | None) -> list[Order]:
@@ -882,7 +910,35 @@ class _Step:
             )
         )
         for row in rows:
-            self._rows[row.book_order_id] = row
+            self._track(row)
+
+
+DIGEST_MODULUS = 1 << 256
+
+
+def book_digest(book: Book) -> int:
+    """A digest of every live order of `book` with every field that restores it (priority
+    included, so the queues are part of it): the sum of each order's BLAKE2b digest modulo
+    2**256. Being a sum, a commit updates it from the orders it touched alone, and a book
+    rebuilt from the database must reproduce it exactly."""
+    return sum(map(_snapshot_digest, book.snapshot())) % DIGEST_MODULUS
+
+
+def _snapshot_digest(s: OrderSnapshot) -> int:
+    fields = (
+        s.order_id, s.account, int(s.side), int(s.order_type), int(s.tif), s.price,
+        s.stop_price, s.qty, s.leaves_qty, s.shown_qty, s.filled_qty, s.cancelled_qty,
+        int(s.status), s.priority, s.expire_at, s.display_qty, s.min_qty, s.all_or_none,
+        s.post_only, int(s.stp),
+    )  # fmt: skip
+    return int.from_bytes(hashlib.blake2b(repr(fields).encode(), digest_size=32).digest())
+
+
+def _row_digest(row: Order) -> int:
+    """An order row's share of its book's digest (0 unless the book holds it)."""
+    if OrderState(row.status) not in LIVE_STATES:
+        return 0
+    return _snapshot_digest(_snapshot(row))
 
 
 def order_event(row: Order) -> dict[str, object]:
