@@ -208,6 +208,10 @@ DEMO_BONDS = (
 )
 
 
+#: The demo issuer's cash for coupons and redemptions (paise): ₹1,000 crore.
+ISSUER_TREASURY = 10**12
+
+
 async def seed_demo(settings: Settings, database: Database) -> None:
     """Create the demo users, list the demo bonds, and verify and stock the demo traders
     (each step once)."""
@@ -226,6 +230,13 @@ async def seed_demo(settings: Settings, database: Database) -> None:
     issuer, admin = principals["issuer@demo.liquibond.dev"], principals["admin@demo.liquibond.dev"]
     for bond in DEMO_BONDS:
         await _list(database, issuer, admin, bond)
+    await _give(
+        database,
+        f"demo:treasury:{issuer.user_id}",
+        AccountKey(FAUCET, "INR", Bucket.SYSTEM),
+        AccountKey(Owner.user(issuer.user_id), "INR", Bucket.AVAILABLE),
+        ISSUER_TREASURY,
+    )
     components = KycComponents.from_settings(settings, provider=None)
     for trader in DEMO_TRADERS:
         user_id = principals[trader.email].user_id

@@ -33,6 +33,7 @@ from liquibond.analytics.schedule import STUB_RULES, Schedule, StubRule, build_s
 __all__ = [
     "INDIA_CORPORATE",
     "INDIA_GSEC",
+    "LISTED_RECORD_DAYS",
     "BondArray",
     "BondTerms",
     "MarketConvention",
@@ -115,6 +116,8 @@ class MarketConvention:
     payment_convention: BusinessDayConvention
     redemption_convention: BusinessDayConvention
     yield_convention: YieldConvention = YieldConvention.STREET
+    ex_coupon_days: int = 0
+    ex_coupon_business_days: bool = False
 
     def terms(
         self, issue_date: date, maturity: date, coupon_rate: Decimal, **overrides: Any
@@ -130,9 +133,14 @@ class MarketConvention:
             payment_convention=self.payment_convention,
             redemption_convention=self.redemption_convention,
             yield_convention=self.yield_convention,
+            ex_coupon_days=self.ex_coupon_days,
+            ex_coupon_business_days=self.ex_coupon_business_days,
         )
         return replace(terms, **overrides) if overrides else terms
 
+
+#: Calendar days from the record date of listed debt to its coupon date (SEBI).
+LISTED_RECORD_DAYS = 15
 
 INDIA_GSEC = MarketConvention(
     "India G-Sec",
@@ -143,7 +151,10 @@ INDIA_GSEC = MarketConvention(
     BusinessDayConvention.PRECEDING,
 )
 """Indian government securities: 30/360, half-yearly; a coupon due on a holiday is paid the
-next business day and a redemption the previous one, the schedule itself unchanged."""
+next business day and a redemption the previous one, the schedule itself unchanged.
+
+No ex-coupon period: the record date is the business day before the payment, and a trade
+settling on it is cum-coupon, so no settlement day falls between record date and coupon."""
 
 INDIA_CORPORATE = MarketConvention(
     "India corporate (SEBI)",
@@ -152,9 +163,14 @@ INDIA_CORPORATE = MarketConvention(
     "RBI",
     BusinessDayConvention.FOLLOWING,
     BusinessDayConvention.PRECEDING,
+    ex_coupon_days=LISTED_RECORD_DAYS - 1,
 )
 """Indian corporate bonds under the SEBI circulars: ACT/ACT-SEBI, payments on Mumbai
-money-market days (next business day for coupons, previous for the redemption)."""
+money-market days (next business day for coupons, previous for the redemption).
+
+The record date is 15 calendar days before the coupon date (the previous business day when
+that is a holiday); holders as settled at its close get the coupon. A trade settling after
+it, i.e. 14 days or fewer before the coupon date, is ex-coupon: negative accrued interest."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,9 @@ class Instrument(IdPrimaryKey, CreatedAt, Base):
     reference_curve: Mapped[str | None] = mapped_column(String(40))
     listed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
+    #: Set when the issuer first failed to pay a coupon or redemption in full.
+    payment_default_at: Mapped[datetime | None]
+    payment_default_reason: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
         CheckConstraint("maturity_date > issue_date", name="matures_after_issue"),

@@ -280,4 +280,8 @@ class InstrumentOut(ResponseModel):
     queue_outside_hours: bool
     reference_curve: str | None
     listed_at: datetime | None
+    payment_default_at: datetime | None = Field(
+        description="When the issuer first failed to pay a coupon or redemption; null: never"
+    )
+    payment_default_reason: str | None
     created_at: datetime

@@ -250,6 +250,30 @@ class InstrumentService:
         )
         return instrument
 
+    async def flag_payment_default(self, instrument_id: uuid.UUID, reason: str) -> Instrument:
+        """Flag the issuer's failure to pay a coupon or redemption in full (the venue's own
+        finding, so no actor); the first default's time is kept, later reasons replace it."""
+        instrument = await self._session.get(Instrument, instrument_id)
+        if instrument is None:
+            raise not_found("instrument")
+        instrument.payment_default_at = instrument.payment_default_at or utcnow()
+        instrument.payment_default_reason = reason[:500]
+        instrument.updated_at = utcnow()
+        await self._session.flush()
+        await record_audit(
+            self._session,
+            actor_id=None,
+            action="instrument.payment_default",
+            target=f"instrument:{instrument.id}",
+            payload={"reason": reason},
+        )
+        record_event(
+            self._session,
+            "instrument.payment_default.v1",
+            {"instrument_id": str(instrument.id), "isin": instrument.isin, "reason": reason},
+        )
+        return instrument
+
     async def _list(self, instrument: Instrument, actor: Principal) -> None:
         """Listing registers the bond's units as an asset and mints them to the issuer."""
         if instrument.maturity_date <= date.today():

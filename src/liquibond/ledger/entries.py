@@ -45,6 +45,7 @@ RAIL_IN_TRANSIT = Owner.system("rail_in_transit")  # cash between the bank rail 
 ISSUANCE = Owner.system("issuance")  # the source of issued bond units
 FEES = Owner.system("fees")
 FAUCET = Owner.system("demo_faucet")
+TAX_WITHHELD = Owner.system("tax_withheld")  # withheld from coupons, owed to the tax authority
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ balances and emits `ledger.balance_changed.v1` for every user account it touched
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -284,6 +284,23 @@ class LedgerService:
             )
         ).all()
         return [Balance(r.asset_code, Bucket(r.bucket), r.balance, r.scale) for r in rows]
+
+    async def holders(
+        self, asset: str, buckets: Collection[Bucket] = (Bucket.AVAILABLE, Bucket.LOCKED)
+    ) -> list[tuple[uuid.UUID, int]]:
+        """Every user holding some of `asset` in `buckets`, with the total, by user id."""
+        rows = await self._session.execute(
+            select(Account.user_id, func.sum(Account.balance))
+            .where(
+                Account.asset_code == asset,
+                Account.is_system.is_(False),
+                Account.bucket.in_([bucket.value for bucket in buckets]),
+            )
+            .group_by(Account.user_id)
+            .having(func.sum(Account.balance) > 0)
+            .order_by(Account.user_id)
+        )
+        return [(user_id, int(units)) for user_id, units in rows if user_id is not None]
 
     async def statement(
         self, user_id: uuid.UUID, *, limit: int, cursor: str | None, asset: str | None = None

@@ -121,7 +121,8 @@ async def fair_clean_price(
 
 def _convention(instrument: Instrument) -> MarketConvention:
     """Indian government bonds (G-secs `IN00…` and state loans `IN<state code>…`) and other
-    Indian bonds follow their market; any other bond its own terms."""
+    Indian bonds follow their market; any other bond its own terms, with the record date of
+    listed debt on this venue (so the same ex-coupon period as Indian corporates)."""
     isin = instrument.isin
     if isin.startswith(INDIA_ISIN_PREFIX) and isin[2:4].isdigit():
         return INDIA_GSEC
@@ -134,6 +135,7 @@ def _convention(instrument: Instrument) -> MarketConvention:
         instrument.calendar,
         BusinessDayConvention.FOLLOWING,
         BusinessDayConvention.FOLLOWING,
+        ex_coupon_days=INDIA_CORPORATE.ex_coupon_days,
     )
 
 

@@ -1,0 +1,1 @@
+"""Corporate actions: coupons, redemptions and issuer calls, from record date to payment."""
