@@ -110,6 +110,23 @@ class Settings(BaseSettings):
         description="how far from the reference a market order may trade when its bond has no band",
     )
 
+    coupon_tax_percent: Decimal = Field(
+        default=Decimal(10),
+        ge=0,
+        le=100,
+        decimal_places=4,
+        description="tax withheld from the interest of every coupon and redemption paid",
+    )
+    corporate_actions_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="how often the server runs due coupons and redemptions; 0: never "
+        "(only `POST /api/v1/corporate-actions/{id}/run`)",
+    )
+    corporate_actions_call_notice_days: int = Field(
+        default=15, ge=1, description="least calendar days between announcing a call and paying it"
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:

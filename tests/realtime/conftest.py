@@ -26,7 +26,12 @@ _CLOSED = object()
 @pytest.fixture
 def realtime_config() -> HubConfig:
     """The hub's configuration in these tests (override for small limits)."""
-    return HubConfig(conflate_seconds=0.005, ticker_seconds=0.05, balances_seconds=0.05)
+    return HubConfig(
+        conflate_seconds=0.005,
+        ticker_seconds=0.05,
+        balances_seconds=0.05,
+        portfolio_seconds=0.05,
+    )
 
 
 @pytest.fixture

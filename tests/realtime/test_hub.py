@@ -32,6 +32,7 @@ class FakeSources:
         self.identities = {"alice": Identity(ALICE, None), "bob": Identity(BOB, None)}
         self.rows: dict[uuid.UUID, list[dict[str, Any]]] = {}
         self.balance_reads: list[set[uuid.UUID]] = []
+        self.portfolio_reads: list[uuid.UUID] = []
 
     async def authenticate(self, token: str) -> Identity:
         if token not in self.identities:
@@ -54,6 +55,10 @@ class FakeSources:
     ) -> dict[uuid.UUID, list[dict[str, Any]]]:
         self.balance_reads.append(set(user_ids))
         return {user_id: self.rows.get(user_id, []) for user_id in user_ids}
+
+    async def portfolio(self, user_id: uuid.UUID) -> dict[str, Any]:
+        self.portfolio_reads.append(user_id)
+        return {"holdings": self.rows.get(user_id, []), "reads": len(self.portfolio_reads)}
 
     def price_ticks(self, instrument_id: uuid.UUID, price: str) -> int | None:
         return 40_000
@@ -93,7 +98,9 @@ def sources() -> FakeSources:
 
 @pytest.fixture
 def config() -> HubConfig:
-    return HubConfig(conflate_seconds=0, balances_seconds=0.1, close_grace_seconds=0.2)
+    return HubConfig(
+        conflate_seconds=0, balances_seconds=0.1, portfolio_seconds=0.1, close_grace_seconds=0.2
+    )
 
 
 @pytest.fixture
@@ -307,6 +314,33 @@ async def test_balance_changes_are_coalesced(hub: Hub, sources: FakeSources) -> 
     await client.leave()
 
 
+async def test_a_portfolio_follows_its_owners_fills_and_balances_coalesced(
+    hub: Hub, sources: FakeSources
+) -> None:
+    alice, bob = Client(hub, "alice"), Client(hub, "bob")
+    await alice.subscribe("portfolio")
+    await bob.subscribe("balances")
+    (first,) = alice.transport.of("portfolio")
+    assert (first["channel"], first["data"]["reads"]) == ("portfolio", 1)
+    assert sources.portfolio_reads == [ALICE]
+    await hub.on_event(_trade(BOB, uuid.uuid4()))  # not alice's: nothing to revalue
+    await asyncio.sleep(0.15)
+    assert sources.portfolio_reads == [ALICE]
+
+    await hub.on_event(_trade(ALICE, BOB))
+    for balance in range(1, 6):
+        data = {"user_id": str(ALICE), "balance": balance}
+        await hub.on_event(Event(uuid.uuid4(), "ledger.balance_changed.v1", utcnow(), data))
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.25)
+    assert 2 <= len(sources.portfolio_reads) <= 3  # not one per change
+    assert set(sources.portfolio_reads) == {ALICE}
+    assert alice.transport.of("portfolio")[-1]["data"]["reads"] == len(sources.portfolio_reads)
+    assert bob.transport.of("portfolio") == []
+    for client in (alice, bob):
+        await client.leave()
+
+
 async def test_expired_authentication_ends_the_private_channels(
     hub: Hub, sources: FakeSources
 ) -> None:
@@ -384,10 +418,12 @@ def test_channel_names() -> None:
     instrument = uuid.uuid4()
     assert parse_channel(f"book:{instrument}").key(ALICE) == f"book:{instrument}"
     assert parse_channel("orders").key(ALICE) == f"orders:{ALICE}"
+    assert parse_channel("portfolio").key(ALICE) == f"portfolio:{ALICE}"
     assert parse_channel(f"ticker:{str(instrument).upper()}").name == f"ticker:{instrument}"
     for name, code in (
         ("book", "channel.invalid"),
         ("fills:x", "channel.invalid"),
+        (f"portfolio:{instrument}", "channel.invalid"),
         ("depth:1", "channel.unknown"),
         ("", "channel.unknown"),
     ):

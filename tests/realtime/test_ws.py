@@ -239,6 +239,44 @@ async def test_private_channels_need_auth_and_show_only_my_own(
         assert me.user_id not in theirs_text and my_order["id"] not in theirs_text
 
 
+async def test_my_portfolio_is_a_snapshot_then_revalued_after_my_fills(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market = await list_bond(client, app)
+    me, other = await _traders(client, app, market)  # I buy, they sell
+    async with WsClient(app, query={"token": me.access_token}) as ws:
+        await ws.send({"op": "subscribe", "channels": ["portfolio"]})
+        assert (await ws.expect("subscribed"))["channels"] == ["portfolio"]
+        first = (await ws.expect("portfolio", channel="portfolio"))["data"]
+        rest = (await client.get("/api/v1/portfolio", headers=me.headers)).json()
+        assert {k: v for k, v in first.items() if k != "as_of"} == {
+            k: v for k, v in rest.items() if k != "as_of"
+        }
+        assert first["holdings"] == [] and first["cash"][0]["available"] == 100_000_00
+
+        await _placed(client, other, market, "sell", "100.5", 100)
+        await _placed(client, me, market, "buy", "100.5", 100)
+        update = first
+        while not update["holdings"]:
+            update = (await ws.expect("portfolio", skip=("heartbeat",)))["data"]
+        (holding,) = update["holdings"]
+        assert (holding["isin"], holding["units"], holding["pending_buy_units"]) == (
+            market.isin,
+            100,
+            100,
+        )
+        assert (holding["mark"], holding["mark_source"], holding["cost"]) == (
+            "100.5",
+            "last_trade",
+            10_050_00,
+        )
+        rest = (await client.get("/api/v1/portfolio", headers=me.headers)).json()
+        while update["cash"] != rest["cash"]:  # a balance change may still be on its way
+            update = (await ws.expect("portfolio", skip=("heartbeat",)))["data"]
+        assert update["totals"] == rest["totals"]
+        assert other.user_id not in json.dumps(update)
+
+
 def _balances(rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
     return {(row["asset"], row["bucket"]): row["balance"] for row in rows}
 

@@ -44,6 +44,9 @@ Channels and their messages (`{"type", "channel", "data"}`):
   created_at}.
 - `balances` (authenticated) — `balances`: all my balances [{asset, bucket, balance, scale}]
   in minor units, on subscribe and after they change (coalesced).
+- `portfolio` (authenticated) — `portfolio`: my portfolio as `GET /api/v1/portfolio` answers
+  it (totals, cash by bucket, each holding valued at its mark), on subscribe and after my
+  fills and balance changes (coalesced: at most once per `portfolio_seconds`).
 
 Heartbeats. The server sends `{"type": "heartbeat", "ts"}` every `heartbeat_seconds`; answer
 `{"op": "pong"}` (any message will do). A client silent for `heartbeat_timeout_seconds` is told

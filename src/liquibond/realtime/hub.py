@@ -7,7 +7,8 @@ numbers (levels carry absolute quantities, so a merged delta is still exact) and
 trades, serialized once and shared by every subscriber. Each connection has its own writer
 task draining its queue; a connection whose queue overflows is told and closed, so a slow
 client never slows the others. The ticker and balances are state, recomputed at most once
-per interval for the instruments and users that changed and that somebody watches.
+per interval for the instruments and users that changed and that somebody watches; so is a
+user's portfolio, after their fills and balance changes.
 
 The hub reads the database and the books only through :class:`Sources`, so it is tested
 with fakes.
@@ -73,6 +74,8 @@ class HubConfig:
     conflate_seconds: float = 0.025
     ticker_seconds: float = 1.0
     balances_seconds: float = 0.25
+    #: A portfolio is revalued at most this often per user (it reads the user's history).
+    portfolio_seconds: float = 1.0
     max_queue_messages: int = 1_000
     max_queue_bytes: int = 8 * 1024 * 1024
     max_subscriptions: int = 50
@@ -102,7 +105,7 @@ class BookSnapshot:
 
 
 class Sources(Protocol):
-    """What the hub reads: identities, instruments, books, tickers, balances."""
+    """What the hub reads: identities, instruments, books, tickers, balances, portfolios."""
 
     async def authenticate(self, token: str) -> Identity:
         """The identity behind an access token or API key; a Problem if it is not valid."""
@@ -120,6 +123,9 @@ class Sources(Protocol):
         self, user_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, list[dict[str, Any]]]:
         """Each user's balances as JSON-ready data."""
+
+    async def portfolio(self, user_id: uuid.UUID) -> dict[str, Any]:
+        """A user's portfolio summary as JSON-ready data."""
 
     def price_ticks(self, instrument_id: uuid.UUID, price: str) -> int | None:
         """A price of the instrument in ticks, when its tick size is known."""
@@ -419,6 +425,9 @@ class Hub:
         self._balances: Refresher[uuid.UUID] = Refresher(
             "balances", self.config.balances_seconds, self._refresh_balances
         )
+        self._portfolios: Refresher[uuid.UUID] = Refresher(
+            "portfolio", self.config.portfolio_seconds, self._refresh_portfolios
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._numbers = 0
         self._running = False
@@ -434,12 +443,13 @@ class Hub:
             bus.subscribe(pattern, self.on_event)
 
     async def start(self) -> None:
-        """Start the heartbeat and the ticker and balance refreshers."""
+        """Start the heartbeat and the ticker, balance and portfolio refreshers."""
         self._running = True
         self._tasks = [
             asyncio.create_task(self._heartbeats(), name="ws-heartbeats"),
             asyncio.create_task(self._tickers.run(), name="ws-tickers"),
             asyncio.create_task(self._balances.run(), name="ws-balances"),
+            asyncio.create_task(self._portfolios.run(), name="ws-portfolios"),
         ]
 
     async def stop(self) -> None:
@@ -714,6 +724,9 @@ class Hub:
             assert conn.user_id is not None
             balances = await self._sources.balances([conn.user_id])
             return channel_message("balances", name, balances.get(conn.user_id, []))
+        if channel.kind is Kind.PORTFOLIO:
+            assert conn.user_id is not None
+            return channel_message("portfolio", name, await self._sources.portfolio(conn.user_id))
         return None
 
     def _release(self, conn: Connection, sub: Subscription) -> None:
@@ -756,6 +769,7 @@ class Hub:
                 user_id = event.data["user_id"]
                 if f"balances:{user_id}" in self._routes:
                     self._balances.mark(uuid.UUID(user_id))
+                self._portfolio_changed(user_id)
         except Exception:
             log.exception("ws.event_failed", event_type=event.type, event_id=str(event.event_id))
 
@@ -776,6 +790,8 @@ class Hub:
         instrument_id = data["instrument_id"]
         created_at = iso(event.occurred_at)
         self._ticker_changed(instrument_id)
+        self._portfolio_changed(data["buyer_id"])
+        self._portfolio_changed(data["seller_id"])
         if f"trades:{instrument_id}" in self._routes:
             self._trades.setdefault(instrument_id, []).append(
                 {
@@ -825,6 +841,10 @@ class Hub:
     def _ticker_changed(self, instrument_id: str) -> None:
         if f"ticker:{instrument_id}" in self._routes:
             self._tickers.mark(uuid.UUID(instrument_id))
+
+    def _portfolio_changed(self, user_id: str) -> None:
+        if f"portfolio:{user_id}" in self._routes:
+            self._portfolios.mark(uuid.UUID(user_id))
 
     # -- fan-out -------------------------------------------------------------------------------
 
@@ -910,6 +930,18 @@ class Hub:
             self._broadcast(
                 f"balances:{user_id}", channel_message("balances", Kind.BALANCES.value, balances)
             )
+
+    async def _refresh_portfolios(self, user_ids: set[uuid.UUID]) -> None:
+        for user_id in user_ids:
+            key = f"portfolio:{user_id}"
+            if key not in self._routes:
+                continue
+            try:
+                summary = await self._sources.portfolio(user_id)
+            except Problem as problem:
+                log.warning("ws.portfolio_unavailable", user_id=str(user_id), code=problem.code)
+                continue
+            self._broadcast(key, channel_message("portfolio", Kind.PORTFOLIO.value, summary))
 
     async def _heartbeats(self) -> None:
         while True:

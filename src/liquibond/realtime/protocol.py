@@ -162,6 +162,7 @@ class Kind(StrEnum):
     ORDERS = "orders"
     FILLS = "fills"
     BALANCES = "balances"
+    PORTFOLIO = "portfolio"
 
     @property
     def private(self) -> bool:
@@ -200,7 +201,7 @@ def parse_channel(name: str) -> Channel:
         raise ProtocolError(
             Code.UNKNOWN_CHANNEL,
             "Channels are book:{instrument_id}, trades:{instrument_id}, "
-            "ticker:{instrument_id}, orders, fills and balances.",
+            "ticker:{instrument_id}, orders, fills, balances and portfolio.",
             channel=name,
         ) from None
     if kind.private:

@@ -14,6 +14,7 @@ from liquibond.instruments.service import InstrumentService
 from liquibond.ledger.service import LedgerService
 from liquibond.platform.db import Database, canonical_decimal
 from liquibond.platform.uow import UnitOfWork
+from liquibond.portfolio.service import PortfolioService
 from liquibond.realtime.hub import BookSnapshot, Identity
 from liquibond.trading.engine import DepthLevel
 from liquibond.trading.market_data import MarketData
@@ -109,6 +110,11 @@ class DatabaseSources:
                     for balance in await ledger.balances(user_id)
                 ]
         return found
+
+    async def portfolio(self, user_id: uuid.UUID) -> dict[str, Any]:
+        """The user's portfolio (`GET /portfolio`) as JSON."""
+        async with UnitOfWork(self._database, write=False) as uow:
+            return await PortfolioService(uow.session).summary(user_id)
 
     def price_ticks(self, instrument_id: uuid.UUID, price: str) -> int | None:
         """`price` in ticks of the instrument's book (None if no book runs here)."""
