@@ -395,3 +395,20 @@ async def test_a_failed_commit_rebuilds_the_book_from_the_database(
     retried = await order(client, buyer, market, "buy", "100", 100)
     assert retried.json()["status"] == "filled", retried.text
     assert (await _status(client, seller, ask["id"])) == "filled"
+
+
+async def test_stopping_a_writer_answers_every_command_it_holds(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market = await list_bond(client, app)
+    seller = await verified_investor(client)
+    await fund_units(app, market, seller, 5_000)
+    await order(client, seller, market, "sell", "101", 100)  # starts the writer
+    writer = app.state.trading.writers()[uuid.UUID(market.id)]
+    placing = asyncio.gather(
+        *(order(client, seller, market, "sell", "101", 100) for _ in range(40))
+    )
+    await asyncio.sleep(0.05)  # some are being committed, some still queued
+    await writer.stop()
+    responses = await asyncio.wait_for(placing, timeout=10)  # none is left waiting
+    assert {r.status_code for r in responses} <= {201, 503}

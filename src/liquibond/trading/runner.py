@@ -95,8 +95,10 @@ from liquibond.valuation.service import trade_date
 
 log = structlog.get_logger(__name__)
 
-#: Most commands one transaction persists (group commit).
-MAX_BATCH = 500
+#: Most commands one transaction persists (group commit). Bounded so a batch holds the
+#: database (and, on SQLite, its single write lock, which the lease renewal also needs) for
+#: about a second at most at today's per-order cost.
+MAX_BATCH = 100
 
 #: How often each writer looks at its clock (DAY/GTD expiries, queued orders at the open).
 CLOCK_SECONDS = 1.0
@@ -194,8 +196,10 @@ class BookWriter:
         self._on_commit = on_commit
         self._on_lost = on_lost
         self.lost = False  # the lease went to another process: this writer is done
+        self.stopped = False
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._in_flight: list[_Job] = []
         self.book = Book(market.isin)
         #: Orders waiting for the open, and whether a clock tick is already queued.
         self.queued = 0
@@ -228,11 +232,15 @@ class BookWriter:
     async def stop(self) -> None:
         """Stop writing and give the lease back; queued commands are answered with a 503 (none
         of them was persisted)."""
+        self.stopped = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # The batch being committed when the writer was cancelled rolled back with it.
+        abandoned, self._in_flight = self._in_flight, []
         while not self._queue.empty():
-            job = self._queue.get_nowait()
+            abandoned.append(self._queue.get_nowait())
+        for job in abandoned:
             if not job.future.done():
                 job.future.set_exception(unavailable("Trading is shutting down."))
         try:
@@ -335,6 +343,8 @@ class BookWriter:
     async def _enqueue(self, command: _Command) -> _Outcome:
         if self.lost:
             raise elsewhere(self.market.isin)
+        if self.stopped:
+            raise unavailable("Trading is shutting down.")
         if self.halted is not None:
             raise BookHalted(code="trading.book_halted", detail=self.halted)
         job = _Job(command)
@@ -369,7 +379,9 @@ class BookWriter:
             batch = [await self._queue.get()]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            self._in_flight = batch
             await self._commit(batch)
+            self._in_flight = []
 
     async def _commit(self, batch: list[_Job]) -> None:
         self._committing = True
