@@ -138,25 +138,39 @@ def _held(lease: Lease, now: ColumnElement[datetime]) -> list[ColumnElement[bool
     ]
 
 
-async def check_fence(session: AsyncSession, lease: Lease) -> None:
+async def check_fence(
+    session: AsyncSession, lease: Lease, *, extend_seconds: float | None = None
+) -> datetime | None:
     """Fail the writer's transaction unless `lease` is still held; call it last before commit.
 
     Raises :class:`LeaseLost` if another process has taken the lease over, or it expired or
     was released. Otherwise the lease row stays locked until `session`'s transaction ends, so
     no other process can take the lease over before this transaction has committed (on
     SQLite the writer already holds the database's write lock from `BEGIN IMMEDIATE`).
+
+    With `extend_seconds` the same write also renews the lease (returning its new expiry,
+    which holds once the transaction commits): a busy writer keeps its lease with every batch
+    even when the renewal loop cannot get at the database.
     """
     clock = _Clock(session)
-    held = await session.scalar(
+    values: dict[str, object] = (
+        {"fence": TradingLease.fence}  # a write that changes nothing takes the row lock
+        if extend_seconds is None
+        else {
+            "expires_at": clock.after(timedelta(seconds=extend_seconds)),
+            "renewed_at": clock.now,
+        }
+    )
+    expires_at = await session.scalar(
         update(TradingLease)
         .where(*_held(lease, clock.now))
-        # A write that changes nothing: it is what takes the row lock on PostgreSQL.
-        .values(fence=TradingLease.fence)
-        .returning(TradingLease.fence)
+        .values(values)
+        .returning(TradingLease.expires_at)
         .execution_options(synchronize_session=False)
     )
-    if held is None:
+    if expires_at is None:
         raise LeaseLost(lease)
+    return expires_at if extend_seconds is not None else None
 
 
 class LeaseManager:
@@ -287,8 +301,8 @@ class LeaseManager:
 
     async def _renew_in_time(self, lease: Lease) -> bool:
         """Renew `lease`, retrying failures, until `renew_interval` before it could expire."""
-        deadline = lease.valid_until - self.renew_interval
-        while (remaining := deadline - time.monotonic()) > 0:
+        # The deadline moves when the writer renews the lease with a batch meanwhile.
+        while (remaining := lease.valid_until - self.renew_interval - time.monotonic()) > 0:
             try:
                 async with asyncio.timeout(remaining):
                     return await self.renew(lease)
@@ -298,5 +312,10 @@ class LeaseManager:
                     instrument_id=str(lease.instrument_id),
                     exc_info=True,
                 )
-            await asyncio.sleep(min(self.renew_interval / 4, max(0.0, deadline - time.monotonic())))
+            await asyncio.sleep(
+                min(
+                    self.renew_interval / 4,
+                    max(0.0, lease.valid_until - self.renew_interval - time.monotonic()),
+                )
+            )
         return False

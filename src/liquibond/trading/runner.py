@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -415,10 +416,17 @@ class BookWriter:
                 changed = step.book_changes(self.published_seq)
                 digest = step.digest(self._digest)
                 await self._save_state(uow.session, digest)
-                await check_fence(uow.session, self._lease)  # last: a short lock on the lease
+                sent = time.monotonic()
+                # Last, so the lock on the lease row is short; the batch also renews the lease.
+                expires_at = await check_fence(
+                    uow.session, self._lease, extend_seconds=self._leases.duration
+                )
                 if self._on_commit is not None:
                     uow.after_commit(self._on_commit)
                 await uow.commit()
+            if expires_at is not None:
+                self._lease.expires_at = expires_at
+                self._lease.valid_until = max(self._lease.valid_until, sent + self._leases.duration)
         except LeaseLost:
             self._lease_lost()
             return elsewhere(self.market.isin)
