@@ -1,0 +1,6 @@
+import { Page } from "../../components/Page";
+
+/** Placeholder until this screen lands. */
+export function HistoryScreen() {
+  return <Page title="Orders and trades">Not built yet.</Page>;
+}
