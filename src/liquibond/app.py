@@ -38,6 +38,7 @@ from liquibond.platform.observability import Metrics, RequestContextMiddleware, 
 from liquibond.platform.outbox import InProcessBus, OutboxRelay
 from liquibond.platform.ratelimit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
 from liquibond.platform.routing import purge_expired_idempotency_keys
+from liquibond.web import add_web_app
 
 log = structlog.get_logger(__name__)
 _DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, passwords: Passwords | None 
         app.include_router(router)
     _add_operational_routes(app, metrics)
     _add_docs(app)
+    add_web_app(app)
 
     # Outermost last: request id and metrics wrap everything, including refusals below.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

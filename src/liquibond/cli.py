@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -113,6 +114,16 @@ def demo(
         f"{logins}\nNew users get demo funds; KYC is verified by the sandbox provider."
     )
     _serve(settings, host, port)
+
+
+@app.command()
+def openapi() -> None:
+    """Print the API's OpenAPI document (frontend/openapi.json, which the web app's client is
+    generated from, must equal it)."""
+    from liquibond.app import create_app  # the web stack loads only for commands that need it
+
+    document = create_app(_settings()).openapi()
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @db_app.command("upgrade")

@@ -371,3 +371,42 @@ async def test_a_draft_or_unknown_instrument_has_no_market_data(
     for path in MARKET_DATA:  # anonymous readers are welcome once it is listed
         got = await client.get(f"/api/v1/instruments/{listed.id}/{path}")
         assert got.status_code == 200, got.text
+
+
+async def test_tickers_of_many_instruments_are_each_ones_ticker(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    traded = await list_bond(client, app)
+    quiet = await list_bond(client, app, isin="IN0020230010")
+    drafted = await draft(client, traded.issuer, isin="IN0020230028")
+    assert drafted.status_code == 201, drafted.text
+    buyer, seller = await _traders(client, app, traded)
+    await _placed(client, seller, traded, "sell", "100", 100)
+    await _placed(client, buyer, traded, "buy", "100", 100)
+    await _placed(client, buyer, traded, "buy", "99.5", 100)
+
+    def without_time(ticker: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in ticker.items() if key != "as_of"}
+
+    singles = {}
+    for market in (traded, quiet):
+        single = await client.get(f"/api/v1/instruments/{market.id}/ticker")
+        singles[market.id] = without_time(single.json())
+
+    every = await client.get("/api/v1/market/tickers")
+    assert every.status_code == 200, every.text
+    listed = [without_time(ticker) for ticker in every.json()]
+    by_isin = sorted((traded, quiet), key=lambda market: market.isin)
+    assert listed == [singles[market.id] for market in by_isin]
+    assert listed[[m.id for m in by_isin].index(traded.id)]["last_price"] == "100"
+
+    # Asked by id: drafts and unknown ids are left out, as on the single ticker's 404.
+    ids = [quiet.id, drafted.json()["id"], str(uuid.uuid4())]
+    some = await client.get("/api/v1/market/tickers", params={"instrument_id": ids})
+    assert [without_time(ticker) for ticker in some.json()] == [singles[quiet.id]]
+    too_many = {"instrument_id": [str(uuid.uuid4()) for _ in range(201)]}
+    assert_problem(
+        await client.get("/api/v1/market/tickers", params=too_many),
+        422,
+        "request.validation_failed",
+    )

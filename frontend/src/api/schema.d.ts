@@ -383,6 +383,26 @@ export interface paths {
         patch: operations["update_instrument_api_v1_instruments__instrument_id__patch"];
         trace?: never;
     };
+    "/api/v1/instruments/{instrument_id}/holders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Holders
+         * @description The bond's register of holders, largest first (its issuer, admins and compliance).
+         */
+        get: operations["get_holders_api_v1_instruments__instrument_id__holders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instruments/{instrument_id}/submit": {
         parameters: {
             query?: never;
@@ -1206,6 +1226,26 @@ export interface paths {
          * @description Last price, the last 24 hours' change and volume, best bid and ask, yield at last.
          */
         get: operations["get_ticker_api_v1_instruments__instrument_id__ticker_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/tickers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tickers
+         * @description The tickers of many instruments in one call (a markets screen), in ISIN order.
+         */
+        get: operations["get_tickers_api_v1_market_tickers_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2449,6 +2489,48 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * HolderOut
+         * @description One holder in a bond's register.
+         */
+        HolderOut: {
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Units
+             * @description units held, including units locked in open sell orders
+             */
+            units: number;
+            /**
+             * Percent Of Issue
+             * @description units as a percentage of the issue size
+             */
+            percent_of_issue: string;
+        };
+        /**
+         * HoldersOut
+         * @description A bond's register of holders, largest first.
+         */
+        HoldersOut: {
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /** Isin */
+            isin: string;
+            /** Issue Size Units */
+            issue_size_units: number;
+            /** Held Units */
+            held_units: number;
+            /** Holders */
+            holders: components["schemas"]["HolderOut"][];
         };
         /**
          * HoldingOut
@@ -4943,6 +5025,37 @@ export interface operations {
             };
         };
     };
+    get_holders_api_v1_instruments__instrument_id__holders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instrument_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldersOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     submit_instrument_api_v1_instruments__instrument_id__submit_post: {
         parameters: {
             query?: never;
@@ -6437,6 +6550,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TickerOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_tickers_api_v1_market_tickers_get: {
+        parameters: {
+            query?: {
+                /** @description Only these instruments (default: every one listed) */
+                instrument_id?: string[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TickerOut"][];
                 };
             };
             /** @description Validation Error */

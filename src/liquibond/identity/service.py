@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -104,6 +104,18 @@ class Credentials:
             cipher=FieldCipher(settings.field_encryption_key),
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
         )
+
+
+async def display_names(
+    session: AsyncSession, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The display name of each of these users (for registers and lists other domains show)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.display_name).where(User.id.in_(list(user_ids)))
+    )
+    return dict(rows.all())
 
 
 class IdentityService:

@@ -12,6 +12,7 @@ from liquibond.identity.service import Principal
 from liquibond.instruments.lifecycle import InstrumentAction
 from liquibond.instruments.models import InstrumentStatus
 from liquibond.instruments.schemas import (
+    HoldersOut,
     InstrumentCreate,
     InstrumentOut,
     InstrumentUpdate,
@@ -58,6 +59,14 @@ async def get_instrument(
 ) -> InstrumentOut:
     """One instrument's terms and status."""
     return to_out(await InstrumentService(session).get(viewer, instrument_id))
+
+
+@instruments.get("/{instrument_id}/holders")
+async def get_holders(
+    instrument_id: uuid.UUID, principal: CurrentPrincipal, session: Session
+) -> HoldersOut:
+    """The bond's register of holders, largest first (its issuer, admins and compliance)."""
+    return await InstrumentService(session).holders(principal, instrument_id)
 
 
 @instruments.patch("/{instrument_id}")

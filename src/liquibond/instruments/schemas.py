@@ -285,3 +285,26 @@ class InstrumentOut(ResponseModel):
     )
     payment_default_reason: str | None
     created_at: datetime
+
+
+class HolderOut(ResponseModel):
+    """One holder in a bond's register."""
+
+    user_id: uuid.UUID
+    display_name: str
+    units: int = Field(description="units held, including units locked in open sell orders")
+    percent_of_issue: Decimal = Field(description="units as a percentage of the issue size")
+
+    @field_serializer("percent_of_issue")
+    def _percent(self, value: Decimal) -> str:
+        return str(canonical_decimal(value))
+
+
+class HoldersOut(ResponseModel):
+    """A bond's register of holders, largest first."""
+
+    instrument_id: uuid.UUID
+    isin: str
+    issue_size_units: int
+    held_units: int
+    holders: list[HolderOut]

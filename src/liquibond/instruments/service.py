@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,11 +14,13 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.identity.models import Role
-from liquibond.identity.service import Principal
+from liquibond.identity.service import Principal, display_names
 from liquibond.instruments.lifecycle import PUBLIC_STATUSES, InstrumentAction, next_status
 from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.schemas import (
     MARKET_PARAMETERS,
+    HolderOut,
+    HoldersOut,
     InstrumentCreate,
     InstrumentOut,
     InstrumentUpdate,
@@ -125,6 +128,42 @@ class InstrumentService:
             or_(Instrument.id.in_(list(ids)), Instrument.isin.in_(list(isins)))
         )
         return list(await self._session.scalars(query))
+
+    async def on_market(self) -> list[Instrument]:
+        """Every instrument with a market now: listed or suspended."""
+        statuses = (InstrumentStatus.LISTED.value, InstrumentStatus.SUSPENDED.value)
+        return list(
+            await self._session.scalars(select(Instrument).where(Instrument.status.in_(statuses)))
+        )
+
+    async def holders(self, actor: Principal, instrument_id: uuid.UUID) -> HoldersOut:
+        """The bond's register of holders: for its issuer, admins and compliance."""
+        instrument = await self.get(actor, instrument_id)
+        if instrument.issuer_id != actor.user_id and not actor.has_role(
+            Role.ADMIN, Role.COMPLIANCE
+        ):
+            raise Forbidden(
+                code="auth.forbidden_role",
+                detail="Only the bond's issuer, admins and compliance see its holders.",
+            )
+        held = await LedgerService(self._session).holders(instrument.isin)
+        names = await display_names(self._session, [user_id for user_id, _ in held])
+        size = instrument.issue_size_units
+        return HoldersOut(
+            instrument_id=instrument.id,
+            isin=instrument.isin,
+            issue_size_units=size,
+            held_units=sum(units for _, units in held),
+            holders=[
+                HolderOut(
+                    user_id=user_id,
+                    display_name=names.get(user_id, ""),
+                    units=units,
+                    percent_of_issue=(Decimal(units) * 100 / size).quantize(Decimal("0.0001")),
+                )
+                for user_id, units in sorted(held, key=lambda holder: (-holder[1], holder[0]))
+            ],
+        )
 
     async def search(
         self,

@@ -53,6 +53,7 @@ orders = APIRouter(
 market_data = APIRouter(
     prefix="/api/v1/instruments", tags=["market"], route_class=TransactionalRoute
 )
+market = APIRouter(prefix="/api/v1/market", tags=["market"], route_class=TransactionalRoute)
 
 
 def _trading(request: Request) -> Trading:
@@ -275,4 +276,17 @@ async def get_ticker(instrument_id: uuid.UUID, session: Session, request: Reques
     return await MarketData(session, _trading(request)).ticker(instrument_id)
 
 
-routers = [orders, market_data]
+@market.get("/tickers")
+async def get_tickers(
+    session: Session,
+    request: Request,
+    instrument_id: Annotated[
+        list[uuid.UUID] | None,
+        Query(max_length=200, description="Only these instruments (default: every one listed)"),
+    ] = None,
+) -> list[TickerOut]:
+    """The tickers of many instruments in one call (a markets screen), in ISIN order."""
+    return await MarketData(session, _trading(request)).tickers(instrument_id or ())
+
+
+routers = [orders, market_data, market]

@@ -12,16 +12,18 @@ time, so a daily candle is a trade date and hourly candles start on the hour in 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, extract, func, select
+from sqlalchemy import ColumnElement, Row, and_, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from liquibond.analytics import AnalyticsError, bond_yield
-from liquibond.instruments.models import Instrument
+from liquibond.instruments.lifecycle import PUBLIC_STATUSES
+from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.service import InstrumentService
 from liquibond.platform.db import canonical_decimal, utcnow
 from liquibond.platform.errors import FieldError, Unprocessable
@@ -48,6 +50,8 @@ MAX_CANDLES = 1_000
 #: Intervals a candles request covers when it gives no `from`.
 DEFAULT_CANDLES = 100
 TICKER_WINDOW = timedelta(hours=24)
+#: An instrument's last 24 hours: id, first trade_seq, high, low, volume, trades.
+_DayRow = Row[uuid.UUID, int, Decimal, Decimal, int, int]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Seconds from UTC to market time: candles start on market-time boundaries.
 _MARKET_OFFSET = int(MARKET_TIME.utcoffset(None).total_seconds())
@@ -211,33 +215,74 @@ class MarketData:
 
     async def ticker(self, instrument_id: uuid.UUID) -> TickerOut:
         """Last trade, the last 24 hours' figures, the top of the book and the yield at last."""
-        instrument = await self._instrument(instrument_id)
+        return (await self._tickers([await self._instrument(instrument_id)]))[0]
+
+    async def tickers(self, instrument_ids: Collection[uuid.UUID] = ()) -> list[TickerOut]:
+        """The tickers of these public instruments (unknown and draft ids are left out), or of
+        every instrument that is listed or suspended; in ISIN order."""
+        if instrument_ids:
+            found = await InstrumentService(self._session).find(ids=instrument_ids)
+            instruments = [row for row in found if InstrumentStatus(row.status) in PUBLIC_STATUSES]
+        else:
+            instruments = await InstrumentService(self._session).on_market()
+        return await self._tickers(sorted(instruments, key=lambda row: row.isin))
+
+    async def _tickers(self, instruments: list[Instrument]) -> list[TickerOut]:
+        """Tickers in three queries whatever the number of instruments."""
+        ids = [row.id for row in instruments]
+        if not ids:
+            return []
         now = utcnow()
-        last = await self._session.scalar(
-            select(Trade)
-            .where(Trade.instrument_id == instrument.id)
-            .order_by(Trade.trade_seq.desc())
-            .limit(1)
+        newest = (
+            select(Trade.instrument_id, func.max(Trade.trade_seq).label("trade_seq"))
+            .where(Trade.instrument_id.in_(ids))
+            .group_by(Trade.instrument_id)
+            .subquery()
         )
-        day = (
-            await self._session.execute(
+        lasts = {
+            trade.instrument_id: trade
+            for trade in await self._session.scalars(
+                select(Trade).join(
+                    newest, _trade_at(Trade, newest.c.instrument_id, newest.c.trade_seq)
+                )
+            )
+        }
+        days = {
+            row.instrument_id: row
+            for row in await self._session.execute(
                 select(
+                    Trade.instrument_id,
                     func.min(Trade.trade_seq).label("first"),
                     func.max(Trade.price).label("high"),
                     func.min(Trade.price).label("low"),
                     func.coalesce(func.sum(Trade.quantity), 0).label("volume"),
                     func.count().label("trades"),
-                ).where(
-                    Trade.instrument_id == instrument.id,
-                    Trade.created_at >= now - TICKER_WINDOW,
+                )
+                .where(Trade.instrument_id.in_(ids), Trade.created_at >= now - TICKER_WINDOW)
+                .group_by(Trade.instrument_id)
+            )
+        }
+        opens: dict[uuid.UUID, Decimal] = {}
+        if days:
+            rows = await self._session.execute(
+                select(Trade.instrument_id, Trade.price).where(
+                    or_(*(_trade_at(Trade, key, day.first) for key, day in days.items()))
                 )
             )
-        ).one()
-        opened: Decimal | None = None
-        if day.first is not None:
-            opened = await self._session.scalar(
-                select(Trade.price).where(_trade_at(Trade, instrument.id, day.first))
-            )
+            opens = dict(rows.all())
+        return [
+            await self._ticker(row, lasts.get(row.id), days.get(row.id), opens.get(row.id), now)
+            for row in instruments
+        ]
+
+    async def _ticker(
+        self,
+        instrument: Instrument,
+        last: Trade | None,
+        day: _DayRow | None,
+        opened: Decimal | None,
+        now: datetime,
+    ) -> TickerOut:
         change = None if last is None or opened is None else last.price - opened
         bid, ask = await self._top(instrument.id)
         return TickerOut(
@@ -247,14 +292,14 @@ class MarketData:
             last_quantity=None if last is None else last.quantity,
             last_trade_at=None if last is None else last.created_at,
             open_24h=opened,
-            high_24h=day.high,
-            low_24h=day.low,
+            high_24h=None if day is None else day.high,
+            low_24h=None if day is None else day.low,
             change_24h=None if change is None else canonical_decimal(change),
             change_percent_24h=(
                 None if change is None or opened is None else float(change / opened * 100)
             ),
-            volume_24h=int(day.volume),
-            trades_24h=day.trades,
+            volume_24h=0 if day is None else int(day.volume),
+            trades_24h=0 if day is None else day.trades,
             best_bid=bid,
             best_ask=ask,
             last_yield=None if last is None else await self._yield(instrument, last.price),
@@ -297,8 +342,6 @@ class MarketData:
             return None
 
 
-def _trade_at(
-    trade: type[Trade], instrument_id: uuid.UUID, trade_seq: object
-) -> ColumnElement[bool]:
+def _trade_at(trade: type[Trade], instrument_id: object, trade_seq: object) -> ColumnElement[bool]:
     """The trade of an instrument with a given sequence number (the unique index's key)."""
     return and_(trade.instrument_id == instrument_id, trade.trade_seq == trade_seq)
