@@ -56,6 +56,13 @@ async def test_admin_assigns_roles_and_pages_through_users(
     )
     assert [u["id"] for u in issuers.json()["items"]] == [target.user_id]
 
+    # Who is behind some ids (what the audit and review screens show), one call.
+    wanted = [investors[1].user_id, investors[2].user_id]
+    by_id = await client.get("/api/v1/admin/users", params={"id": wanted}, headers=admin.headers)
+    assert sorted(u["email"] for u in by_id.json()["items"]) == sorted(
+        i.email for i in investors[1:]
+    )
+
     assert_problem(
         await client.post(
             f"/api/v1/admin/users/{admin.user_id}/roles", json={"roles": []}, headers=admin.headers

@@ -69,6 +69,8 @@ async def test_compliance_reviews_a_referred_application(
     application_id = application["id"]
 
     item = await referred(client, reviewer, application_id)
+    assert item["applicant_email"] == investor.email  # the reviewer sees who applied
+    assert item["applicant_name"]
     assert (item["status"], item["assignee_id"], item["user_id"]) == (
         "pending",
         None,

@@ -148,16 +148,20 @@ async def revoke_api_key(
 
 @admin.get("/users")
 async def list_users(
-    _admin: AdminPrincipal,
+    _overseer: OverseerPrincipal,
     identity: Identity,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
     role: Annotated[Role | None, Query()] = None,
     email_prefix: Annotated[str | None, Query(max_length=254)] = None,
+    user_ids: Annotated[
+        list[uuid.UUID] | None,
+        Query(alias="id", max_length=200, description="Only these users (who is behind an id)"),
+    ] = None,
 ) -> Page[UserOut]:
-    """Every user, filterable by role and e-mail prefix."""
+    """Every user, filterable by role, e-mail prefix and id (admins and compliance)."""
     users, next_cursor = await identity.list_users(
-        limit=limit, cursor=cursor, role=role, email_prefix=email_prefix
+        limit=limit, cursor=cursor, role=role, email_prefix=email_prefix, user_ids=user_ids
     )
     return Page[UserOut](items=users, next_cursor=next_cursor)
 

@@ -106,16 +106,24 @@ class Credentials:
         )
 
 
-async def display_names(
+@dataclass(frozen=True, slots=True)
+class UserCard:
+    """Who a user is, as other domains show it (a register, a review queue)."""
+
+    email: str
+    display_name: str
+
+
+async def user_cards(
     session: AsyncSession, user_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """The display name of each of these users (for registers and lists other domains show)."""
+) -> dict[uuid.UUID, UserCard]:
+    """The e-mail and display name of each of these users."""
     if not user_ids:
         return {}
     rows = await session.execute(
-        select(User.id, User.display_name).where(User.id.in_(list(user_ids)))
+        select(User.id, User.email, User.display_name).where(User.id.in_(list(user_ids)))
     )
-    return dict(rows.all())
+    return {user_id: UserCard(email, name) for user_id, email, name in rows}
 
 
 class IdentityService:
@@ -482,7 +490,13 @@ class IdentityService:
     # -- administration ----------------------------------------------------------------------
 
     async def list_users(
-        self, *, limit: int, cursor: str | None, role: Role | None, email_prefix: str | None
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        role: Role | None,
+        email_prefix: str | None,
+        user_ids: Collection[uuid.UUID] | None = None,
     ) -> tuple[list[UserOut], str | None]:
         """Users in creation order, filtered, one page at a time."""
         query = select(User.id).order_by(User.id).limit(limit + 1)
@@ -493,6 +507,8 @@ class IdentityService:
             query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
         if email_prefix:
             query = query.where(User.email.startswith(email_prefix.lower(), autoescape=True))
+        if user_ids:
+            query = query.where(User.id.in_(list(user_ids)))
         ids = list(await self._session.scalars(query))
         page, more = ids[:limit], len(ids) > limit
         users = [await self.describe(user_id) for user_id in page]

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.identity.models import Role
-from liquibond.identity.service import Principal, display_names
+from liquibond.identity.service import Principal, user_cards
 from liquibond.instruments.lifecycle import PUBLIC_STATUSES, InstrumentAction, next_status
 from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.schemas import (
@@ -147,7 +147,7 @@ class InstrumentService:
                 detail="Only the bond's issuer, admins and compliance see its holders.",
             )
         held = await LedgerService(self._session).holders(instrument.isin)
-        names = await display_names(self._session, [user_id for user_id, _ in held])
+        cards = await user_cards(self._session, [user_id for user_id, _ in held])
         size = instrument.issue_size_units
         return HoldersOut(
             instrument_id=instrument.id,
@@ -157,7 +157,7 @@ class InstrumentService:
             holders=[
                 HolderOut(
                     user_id=user_id,
-                    display_name=names.get(user_id, ""),
+                    display_name=cards[user_id].display_name,
                     units=units,
                     percent_of_issue=(Decimal(units) * 100 / size).quantize(Decimal("0.0001")),
                 )

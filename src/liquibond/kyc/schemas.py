@@ -85,6 +85,8 @@ class KycReviewItem(KycApplicationOut):
     """An application in the compliance queue: still masked, plus review state."""
 
     user_id: uuid.UUID
+    applicant_email: str
+    applicant_name: str
     assignee_id: uuid.UUID | None
     assigned_at: datetime | None
     decided_by: uuid.UUID | None

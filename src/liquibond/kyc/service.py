@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.config import Settings
+from liquibond.identity.service import user_cards
 from liquibond.kyc.documents import (
     MAX_DOCUMENT_BYTES,
     DocumentStore,
@@ -266,8 +267,18 @@ class KycService(KycChecks):
         return items, encode_cursor({"after": str(page[-1].id)}) if more else None
 
     async def review_items(self, applications: Sequence[KycApplication]) -> list[KycReviewItem]:
-        """Applications as the compliance queue shows them (masked)."""
-        return [KycReviewItem.model_validate(view) for view in await self._views(applications)]
+        """Applications as the compliance queue shows them (masked), with who applied."""
+        cards = await user_cards(self._session, {row.user_id for row in applications})
+        return [
+            KycReviewItem.model_validate(
+                view
+                | {
+                    "applicant_email": cards[view["user_id"]].email,
+                    "applicant_name": cards[view["user_id"]].display_name,
+                }
+            )
+            for view in await self._views(applications)
+        ]
 
     async def assign(self, reviewer_id: uuid.UUID, application_id: uuid.UUID) -> KycApplication:
         """Take a pending application for review; nobody else may then decide it."""
