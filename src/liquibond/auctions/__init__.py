@@ -1,0 +1,1 @@
+"""Primary auctions: sealed-bid clearing, English ascending and multi-round auctions."""
