@@ -74,15 +74,27 @@ export async function unwrap<T>(
   return data;
 }
 
-/** Fetch a binary or text download (statements, contract notes) with the session's token. */
-export async function download(path: string, filename: string): Promise<void> {
+/** The file name a `Content-Disposition` header gives, if any. */
+export function dispositionFilename(header: string | null): string | null {
+  if (!header) return null;
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (encoded?.[1]) return decodeURIComponent(encoded[1].trim());
+  const plain = /filename="?([^";]+)"?/i.exec(header);
+  return plain?.[1]?.trim() ?? null;
+}
+
+/**
+ * Fetch a binary or text download (statements, contract notes) with the session's token; the
+ * file keeps the name the server gives it, else `fallbackName`.
+ */
+export async function download(path: string, fallbackName: string): Promise<void> {
   const token = await accessToken();
   const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   if (!response.ok) throw ApiProblem.from(response.status, await response.json().catch(() => null));
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement("a");
   link.href = url;
-  link.download = filename;
+  link.download = dispositionFilename(response.headers.get("Content-Disposition")) ?? fallbackName;
   link.click();
   URL.revokeObjectURL(url);
 }

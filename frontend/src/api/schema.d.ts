@@ -284,7 +284,7 @@ export interface paths {
         };
         /**
          * List Users
-         * @description Every user, filterable by role and e-mail prefix.
+         * @description Every user, filterable by role, e-mail prefix and id (admins and compliance).
          */
         get: operations["list_users_api_v1_admin_users_get"];
         put?: never;
@@ -3200,6 +3200,10 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+            /** Applicant Email */
+            applicant_email: string;
+            /** Applicant Name */
+            applicant_name: string;
             /** Assignee Id */
             assignee_id: string | null;
             /** Assigned At */
@@ -4783,6 +4787,8 @@ export interface operations {
                 cursor?: string | null;
                 role?: components["schemas"]["Role"] | null;
                 email_prefix?: string | null;
+                /** @description Only these users (who is behind an id) */
+                id?: string[] | null;
             };
             header?: never;
             path?: never;

@@ -1,6 +1,13 @@
 import { Page } from "../../components/Page";
+import { ApiKeysSection } from "./ApiKeysSection";
+import { TwoFactorSection } from "./TwoFactorSection";
 
-/** Placeholder until this screen lands. */
+/** The account's security: two-factor login and API keys. */
 export function SecurityScreen() {
-  return <Page title="Security">Not built yet.</Page>;
+  return (
+    <Page title="Security">
+      <TwoFactorSection />
+      <ApiKeysSection />
+    </Page>
+  );
 }

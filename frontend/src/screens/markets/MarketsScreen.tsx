@@ -1,6 +1,185 @@
+import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
+import { useMemo, useRef, useState } from "react";
+import { api, unwrap, type components } from "../../api/client";
+import { Field } from "../../components/Field";
 import { Page } from "../../components/Page";
+import { Empty, ErrorState, Loading } from "../../components/States";
+import { formatPercent, formatPrice } from "../../lib/decimal";
+import { Change, formatCoupon, formatDate, sortRatings, tickDigits } from "./format";
+import { useDebounced, useInView } from "./hooks";
+import { LiveStatus } from "./LiveStatus";
+import styles from "./Markets.module.css";
+import { tickerKey, useTicker } from "./tickers";
 
-/** Placeholder until this screen lands. */
+type Instrument = components["schemas"]["InstrumentOut"];
+
+const PAGE_SIZE = 100;
+
+/** The listed bonds with their live prices, searchable and filterable. */
 export function MarketsScreen() {
-  return <Page title="Markets">Not built yet.</Page>;
+  const [search, setSearch] = useState("");
+  const [kind, setKind] = useState("");
+  const [rating, setRating] = useState("");
+  const q = useDebounced(search.trim(), 250);
+  const listing = useInfiniteQuery({
+    queryKey: ["instruments", "market", { q }],
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/instruments", {
+          params: { query: { status: "listed", limit: PAGE_SIZE, ...(q ? { q } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    initialPageParam: "",
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+  const instruments = useMemo(() => listing.data?.pages.flatMap((page) => page.items) ?? [], [listing.data]);
+  const kinds = useMemo(() => [...new Set(instruments.map((i) => i.kind))].sort(), [instruments]);
+  const ratings = useMemo(() => sortRatings(instruments.map((i) => i.credit_rating)), [instruments]);
+  const shown = instruments.filter((i) => (!kind || i.kind === kind) && (!rating || i.credit_rating === rating));
+  const tickers = useListedTickers();
+
+  return (
+    <Page title="Markets" actions={<LiveStatus />}>
+      <div role="search" aria-label="Filter bonds" className={styles.filters}>
+        <Field label="Search">
+          <input
+            type="search"
+            value={search}
+            placeholder="Name or ISIN"
+            autoComplete="off"
+            onChange={(event) => setSearch(event.target.value)}
+          />
+        </Field>
+        <Field label="Kind">
+          <select value={kind} onChange={(event) => setKind(event.target.value)}>
+            <option value="">All kinds</option>
+            {withSelected(kinds, kind).map((value) => (
+              <option key={value} value={value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Rating">
+          <select value={rating} onChange={(event) => setRating(event.target.value)}>
+            <option value="">All ratings</option>
+            {withSelected(ratings, rating).map((value) => (
+              <option key={value} value={value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      {listing.isPending ? (
+        <Loading label="Loading bonds…" />
+      ) : listing.isError ? (
+        <ErrorState error={listing.error} onRetry={() => void listing.refetch()} />
+      ) : shown.length === 0 ? (
+        <Empty>{instruments.length === 0 && !q ? "No bonds are listed yet." : "No bonds match these filters."}</Empty>
+      ) : (
+        <MarketTable instruments={shown} tickers={tickers} />
+      )}
+      {listing.hasNextPage && (
+        <button type="button" className={styles.more} disabled={listing.isFetchingNextPage} onClick={() => void listing.fetchNextPage()}>
+          {listing.isFetchingNextPage ? "Loading…" : "Load more bonds"}
+        </button>
+      )}
+    </Page>
+  );
+}
+
+/** Filter options, keeping the chosen one even when the current rows lack it. */
+function withSelected(options: string[], selected: string): string[] {
+  return selected && !options.includes(selected) ? [...options, selected] : options;
+}
+
+/**
+ * Every listed bond's ticker in one request, seeding each instrument's ticker query (rows then
+ * keep theirs live); null until it answers, and for a bond it did not include.
+ */
+function useListedTickers(): ReadonlySet<string> | "failed" | null {
+  const queryClient = useQueryClient();
+  const bulk = useQuery({
+    queryKey: ["market", "tickers"],
+    queryFn: async () => {
+      const tickers = await unwrap(api.GET("/api/v1/market/tickers"));
+      for (const ticker of tickers) queryClient.setQueryData(tickerKey(ticker.instrument_id), ticker);
+      return new Set(tickers.map((ticker) => ticker.instrument_id));
+    },
+    staleTime: 30_000,
+  });
+  return bulk.isError ? "failed" : (bulk.data ?? null);
+}
+
+type Seeded = ReturnType<typeof useListedTickers>;
+
+function MarketTable({ instruments, tickers }: { instruments: Instrument[]; tickers: Seeded }) {
+  return (
+    <div className="table-scroll">
+      <table className={styles.table}>
+        <caption className={styles.caption}>Listed bonds</caption>
+        <thead>
+          <tr>
+            <th scope="col" className={styles.isinColumn}>
+              ISIN
+            </th>
+            <th scope="col">Name</th>
+            <th scope="col" className="num">
+              Coupon
+            </th>
+            <th scope="col">Maturity</th>
+            <th scope="col">Rating</th>
+            <th scope="col" className="num">
+              Last
+            </th>
+            <th scope="col" className="num">
+              Yield
+            </th>
+            <th scope="col" className="num">
+              24h change
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {instruments.map((instrument) => (
+            <MarketRow key={instrument.id} instrument={instrument} tickers={tickers} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One bond; its ticker is live while the row is on screen (fetched alone only when the bulk
+ * request failed or left it out). */
+function MarketRow({ instrument, tickers }: { instrument: Instrument; tickers: Seeded }) {
+  const row = useRef<HTMLTableRowElement>(null);
+  const inView = useInView(row);
+  const alone = tickers === "failed" || (tickers !== null && !tickers.has(instrument.id));
+  const ticker = useTicker(instrument.id, { live: inView, fetch: alone });
+  const data = ticker.data;
+  const pending = <span className="muted">{ticker.isError ? "—" : "…"}</span>;
+  const digits = tickDigits(instrument.tick_size);
+  return (
+    <tr ref={row}>
+      <td className={`${styles.isin} ${styles.isinColumn}`}>{instrument.isin}</td>
+      <td className={styles.name}>
+        <Link to="/markets/$instrumentId" params={{ instrumentId: instrument.id }}>
+          {instrument.name}
+        </Link>
+        <span className={`${styles.isin} ${styles.isinBelow}`}>{instrument.isin}</span>
+      </td>
+      <td className="num">{formatCoupon(instrument.coupon_rate)}</td>
+      <td>{formatDate(instrument.maturity_date)}</td>
+      <td>
+        <span className="badge">{instrument.credit_rating}</span>
+      </td>
+      <td className="num">{data ? formatPrice(data.last_price, digits) : pending}</td>
+      <td className="num">{data ? formatPercent(data.last_yield) : pending}</td>
+      <td className="num">{data ? <Change points={data.change_24h} percent={data.change_percent_24h} digits={digits} /> : pending}</td>
+    </tr>
+  );
 }

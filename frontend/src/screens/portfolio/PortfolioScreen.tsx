@@ -1,6 +1,21 @@
 import { Page } from "../../components/Page";
+import { CashflowCalendar } from "./CashflowCalendar";
+import { HoldingsTable } from "./HoldingsTable";
+import { PnlPanel } from "./PnlPanel";
+import { usePortfolioLive } from "./queries";
+import { StatementsPanel } from "./StatementsPanel";
+import { SummaryPanel } from "./SummaryPanel";
 
-/** Placeholder until this screen lands. */
+/** My portfolio: totals and cash, holdings, P&L, the cash-flow calendar and documents, kept live. */
 export function PortfolioScreen() {
-  return <Page title="Portfolio">Not built yet.</Page>;
+  usePortfolioLive();
+  return (
+    <Page title="Portfolio">
+      <SummaryPanel />
+      <HoldingsTable />
+      <PnlPanel />
+      <CashflowCalendar />
+      <StatementsPanel />
+    </Page>
+  );
 }

@@ -1,0 +1,56 @@
+import type { components } from "../../api/client";
+import type { DateRange } from "./paging";
+
+export type OrderState = components["schemas"]["OrderState"];
+export type OrderSide = components["schemas"]["OrderSide"];
+
+/** Filters both lists share: an instrument ("" for any) and a date range. */
+export interface CommonFilters extends DateRange {
+  instrumentId: string;
+}
+
+/** The Orders tab's filters; status "open" means every resting order. */
+export interface OrderFilters extends CommonFilters {
+  side: "" | OrderSide;
+  status: "" | "open" | OrderState;
+}
+
+export type TradeFilters = CommonFilters;
+
+export const NO_ORDER_FILTERS: OrderFilters = { instrumentId: "", from: "", to: "", side: "", status: "" };
+export const NO_TRADE_FILTERS: TradeFilters = { instrumentId: "", from: "", to: "" };
+
+/** Every order status, in lifecycle order. */
+export const ORDER_STATES: readonly OrderState[] = [
+  "queued",
+  "pending_trigger",
+  "new",
+  "partially_filled",
+  "filled",
+  "cancelled",
+  "expired",
+  "rejected",
+];
+
+/** Statuses of an order that can still trade, and so be cancelled. */
+export const OPEN_STATES: ReadonlySet<OrderState> = new Set(["queued", "pending_trigger", "new", "partially_filled"]);
+
+/** The date range's problem, if any (the lists cannot show a range that ends before it starts). */
+export function rangeError(range: DateRange): string | undefined {
+  return range.from && range.to && range.from > range.to ? "Start on or before the end date." : undefined;
+}
+
+/** Is any filter set? */
+export function isFiltered(filters: CommonFilters): boolean {
+  return Object.values(filters).some((value) => value !== "");
+}
+
+/** The GET /api/v1/orders query for these filters (the dates apply on the client). */
+export function ordersQuery(filters: OrderFilters) {
+  return {
+    instrument_id: filters.instrumentId || undefined,
+    side: filters.side || undefined,
+    status: filters.status && filters.status !== "open" ? filters.status : undefined,
+    open: filters.status === "open" || undefined,
+  };
+}

@@ -1,0 +1,71 @@
+import { useQuery } from "@tanstack/react-query";
+import { api, unwrap, type components } from "../../api/client";
+import { QueryState } from "../../components/States";
+import { hasRole, useMe } from "../../lib/me";
+import { formatDateTime, humanize } from "../admin/format";
+import { UserName, useUserDirectory } from "../admin/users";
+import styles from "./issuer.module.css";
+import adminStyles from "../admin/admin.module.css";
+
+type Instrument = components["schemas"]["InstrumentOut"];
+
+/**
+ * Where the bond has been: its own timestamps for everyone, and for admins and compliance every
+ * audited change (GET /admin/audit by target), newest first.
+ */
+export function StatusHistory({ instrument }: { instrument: Instrument }) {
+  const me = useMe();
+  const overseer = hasRole(me.data, "admin", "compliance");
+  return (
+    <section className={`panel ${adminStyles.section}`} aria-labelledby="history-title">
+      <h2 id="history-title">Status history</h2>
+      <ul className={styles.timeline}>
+        <li>Drafted {formatDateTime(instrument.created_at)}</li>
+        {instrument.listed_at && <li>Listed {formatDateTime(instrument.listed_at)}</li>}
+        {instrument.status_reason && (
+          <li>
+            Now {humanize(instrument.status).toLowerCase()}: {instrument.status_reason}
+          </li>
+        )}
+        {instrument.payment_default_at && (
+          <li className="sell-text">
+            Payment default {formatDateTime(instrument.payment_default_at)}: {instrument.payment_default_reason}
+          </li>
+        )}
+      </ul>
+      {overseer && <AuditTrail instrumentId={instrument.id} />}
+    </section>
+  );
+}
+
+/** The audit log's entries about one instrument. */
+function AuditTrail({ instrumentId }: { instrumentId: string }) {
+  const trail = useQuery({
+    queryKey: ["admin", "audit", { target: `instrument:${instrumentId}` }],
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/admin/audit", { params: { query: { target: `instrument:${instrumentId}`, limit: 200 } } })),
+  });
+  const directory = useUserDirectory(trail.data?.items.map((entry) => entry.actor_id) ?? []);
+  return (
+    <>
+      <h3>Audit trail</h3>
+      <QueryState query={trail} isEmpty={(page) => page.items.length === 0} empty="No audited changes.">
+        {(page) => (
+          <ol className={styles.timeline} reversed>
+            {page.items.map((entry) => {
+              const { from, to, reason } = entry.payload as { from?: string; to?: string; reason?: string | null };
+              return (
+                <li key={entry.seq}>
+                  {formatDateTime(entry.occurred_at)} — <code>{entry.action}</code>
+                  {from && to && ` (${humanize(from)} → ${humanize(to)})`} by{" "}
+                  <UserName id={entry.actor_id} directory={directory.data} />
+                  {reason && `: “${reason}”`}
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </QueryState>
+    </>
+  );
+}
