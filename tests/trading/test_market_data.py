@@ -410,3 +410,27 @@ async def test_tickers_of_many_instruments_are_each_ones_ticker(
         422,
         "request.validation_failed",
     )
+
+
+async def test_the_analytics_quote_the_exact_cash_a_trade_settles_for(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market = await list_bond(client, app)
+    buyer, seller = await _traders(client, app, market)
+    await _placed(client, seller, market, "sell", "100.4975", 300)
+    await _placed(client, buyer, market, "buy", "100.4975", 300)
+    [fill] = (await client.get("/api/v1/trades", headers=buyer.headers)).json()["items"]
+
+    url = f"/api/v1/instruments/{market.id}/analytics"
+    params = {"price": "100.4975", "units": 300, "settlement_date": fill["settlement_date"]}
+    quoted = await client.get(url, params=params)
+    assert quoted.status_code == 200, quoted.text
+    cash = quoted.json()["cash"]
+    assert (cash["units"], cash["scale"]) == (300, 2)
+    assert (cash["accrued"], cash["total"]) == (fill["accrued_interest"], fill["dirty_amount"])
+    assert cash["principal"] + cash["accrued"] == cash["total"]
+    assert quoted.json()["cash"] is not None
+    assert (await client.get(url, params={"price": "100"})).json()["cash"] is None
+    assert_problem(
+        await client.get(url, params={"yield": "7", "units": 100}), 422, "request.validation_failed"
+    )

@@ -2800,6 +2800,8 @@ export interface components {
             priced_from: components["schemas"]["PriceSource"];
             conventions: components["schemas"]["Conventions"];
             curve?: components["schemas"]["CurveSpread"] | null;
+            /** @description When `units` was given */
+            cash?: components["schemas"]["TradeCashOut"] | null;
         };
         /**
          * InstrumentCreate
@@ -4087,6 +4089,22 @@ export interface components {
             secret: string;
             /** Provisioning Uri */
             provisioning_uri: string;
+        };
+        /**
+         * TradeCashOut
+         * @description The exact cash of a trade, in minor units: principal + accrued = total, before fees.
+         */
+        TradeCashOut: {
+            /** Units */
+            units: number;
+            /** Principal */
+            principal: number;
+            /** Accrued */
+            accrued: number;
+            /** Total */
+            total: number;
+            /** Scale */
+            scale: number;
         };
         /**
          * TradeOut
@@ -6612,6 +6630,8 @@ export interface operations {
                 curve?: string | null;
                 /** @description Spread over `curve` in basis points (continuously compounded): prices the bond at fair value */
                 spread_bp?: number | null;
+                /** @description With `price`: also the exact cash of trading this many units at it (what an order ticket shows before sending) */
+                units?: number | null;
             };
             header?: never;
             path: {

@@ -69,6 +69,13 @@ class AnalyticsQuery(RequestModel):
         description="Spread over `curve` in basis points (continuously compounded): prices "
         "the bond at fair value",
     )
+    units: int | None = Field(
+        default=None,
+        gt=0,
+        le=10**12,
+        description="With `price`: also the exact cash of trading this many units at it "
+        "(what an order ticket shows before sending)",
+    )
 
     @model_validator(mode="after")
     def _one_price_source(self) -> Self:
@@ -78,6 +85,8 @@ class AnalyticsQuery(RequestModel):
             )
         if self.spread_bp is not None and self.curve is None:
             raise PydanticCustomError("curve_required", "spread_bp needs a curve")
+        if self.units is not None and self.price is None:
+            raise PydanticCustomError("price_required", "units needs a price")
         return self
 
     def _given(self) -> list[tuple[PriceSource, float]]:
@@ -131,6 +140,16 @@ class CurveSpread(ResponseModel):
     z_spread_bp: float = Field(description="Continuously compounded, in basis points")
 
 
+class TradeCashOut(ResponseModel):
+    """The exact cash of a trade, in minor units: principal + accrued = total, before fees."""
+
+    units: int
+    principal: int
+    accrued: int
+    total: int
+    scale: int
+
+
 class InstrumentAnalytics(BondMeasures):
     """An instrument's figures at a settlement date."""
 
@@ -141,6 +160,7 @@ class InstrumentAnalytics(BondMeasures):
     priced_from: PriceSource
     conventions: Conventions
     curve: CurveSpread | None = None
+    cash: TradeCashOut | None = Field(default=None, description="When `units` was given")
 
 
 class Cashflow(ResponseModel):

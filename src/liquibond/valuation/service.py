@@ -46,6 +46,7 @@ from liquibond.analytics import (
     risk,
     scheduled_payments,
     settlement_date,
+    trade_cash,
     yield_from_price,
     z_spread,
 )
@@ -70,6 +71,7 @@ from liquibond.valuation.schemas import (
     CurveSpread,
     InstrumentAnalytics,
     PriceSource,
+    TradeCashOut,
 )
 
 #: Trade dates are Indian market dates (every calendar shipped is Indian; IST has no DST).
@@ -205,6 +207,7 @@ class ValuationService:
             priced_from=source,
             conventions=_conventions(convention, terms, instrument),
             curve=None if curve is None else _spread(curve, flows, quote, source, value),
+            cash=None if query.units is None else _trade_cash(terms, settles, query, scale),
         )
 
     async def cashflows(
@@ -476,3 +479,19 @@ def _day_count_positions(codes: list[str]) -> Ints:
             with reported(at(f"body.bonds.{index}.day_count")):
                 positions[code] = DAY_COUNTS.index(day_count(code))
     return np.array([positions[code] for code in codes], dtype=np.int64)
+
+
+def _trade_cash(terms: BondTerms, settles: date, query: AnalyticsQuery, scale: int) -> TradeCashOut:
+    """What trading `query.units` at `query.price` costs, exactly as a trade would settle."""
+    assert query.units is not None and query.price is not None  # the query requires both
+    # str() of a float is its shortest round-trip form: the decimal the client sent.
+    price = Decimal(str(query.price))
+    with reported(at("query.price")):
+        cash = trade_cash(terms, settles, query.units, price, scale)
+    return TradeCashOut(
+        units=query.units,
+        principal=cash.principal,
+        accrued=cash.accrued,
+        total=cash.total,
+        scale=scale,
+    )
