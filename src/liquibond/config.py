@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     corporate_actions_call_notice_days: int = Field(
         default=15, ge=1, description="least calendar days between announcing a call and paying it"
     )
+    auctions_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how often the server moves auctions whose time has come (announce, open, "
+        "close, clear, settle); 0: never (only the `POST /api/v1/auctions/{id}/...` steps)",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

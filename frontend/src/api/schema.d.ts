@@ -4,6 +4,262 @@
  */
 
 export interface paths {
+    "/api/v1/auctions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Auctions
+         * @description The auction calendar, by opening time: every announced auction; issuers also see
+         *     their drafts, admins everything.
+         */
+        get: operations["list_auctions_api_v1_auctions_get"];
+        put?: never;
+        /**
+         * Create Auction
+         * @description Draft an auction of one of my instruments (admins: any): a re-issue of a listed bond
+         *     bid in price, or a new issue bid in yield. It runs on its schedule once created.
+         */
+        post: operations["create_auction_api_v1_auctions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Auction
+         * @description One auction: rules, schedule, status, an English auction's best bid, the results.
+         */
+        get: operations["get_auction_api_v1_auctions__auction_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/announce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the auction public now (its issuer or an admin)
+         * @description Make the auction public now (its issuer or an admin)
+         */
+        post: operations["announce_auction_api_v1_auctions__auction_id__announce_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open bidding now
+         * @description Open bidding now
+         */
+        post: operations["open_auction_api_v1_auctions__auction_id__open_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close bidding now (a multi-round auction: the round; the next one opens)
+         * @description Close bidding now (a multi-round auction: the round; the next one opens)
+         */
+        post: operations["close_auction_api_v1_auctions__auction_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear the closed auction and publish its results
+         * @description Clear the closed auction and publish its results
+         */
+        post: operations["clear_auction_api_v1_auctions__auction_id__clear_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle on or after the settlement date: pay the issuer, issue the units
+         * @description Settle on or after the settlement date: pay the issuer, issue the units
+         */
+        post: operations["settle_auction_api_v1_auctions__auction_id__settle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel before settlement, releasing every bid's cash
+         * @description Cancel before settlement, releasing every bid's cash
+         */
+        post: operations["cancel_auction_api_v1_auctions__auction_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/bids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Bids
+         * @description The bids I may see, by number: mine; in an open auction everybody's, without their
+         *     bidders; the issuer and admins see all of them once bidding has closed.
+         */
+        get: operations["list_bids_api_v1_auctions__auction_id__bids_get"];
+        put?: never;
+        /**
+         * Place Bid
+         * @description Bid (KYC-verified investors); the most it can cost is reserved from my cash at once.
+         */
+        post: operations["place_bid_api_v1_auctions__auction_id__bids_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/bids/{bid_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw Bid
+         * @description Withdraw one of my bids while bidding; its cash is released.
+         */
+        delete: operations["withdraw_bid_api_v1_auctions__auction_id__bids__bid_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Amend Bid
+         * @description Change one of my bids while bidding; its reservation grows or shrinks to match.
+         */
+        patch: operations["amend_bid_api_v1_auctions__auction_id__bids__bid_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Results
+         * @description The published results, once cleared: cut-off, weighted average, partial allotment,
+         *     bid-to-cover, totals, a new issue's coupon, each round.
+         */
+        get: operations["get_results_api_v1_auctions__auction_id__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auctions/{auction_id}/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Allocations
+         * @description Allocations once cleared: mine (the issuer and admins: every bid's), by bid number.
+         */
+        get: operations["list_allocations_api_v1_auctions__auction_id__allocations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corporate-actions": {
         parameters: {
             query?: never;
@@ -1638,6 +1894,68 @@ export interface components {
          */
         ActionStatus: "scheduled" | "entitled" | "paid" | "defaulted" | "cancelled";
         /**
+         * AllocationOut
+         * @description What one bid was allotted and pays.
+         */
+        AllocationOut: {
+            /**
+             * Bid Id
+             * Format: uuid
+             */
+            bid_id: string;
+            /** Bid Number */
+            bid_number: number;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /** Round */
+            round: number;
+            /** Requested */
+            requested: number;
+            /**
+             * Recognised
+             * @description Counted after the bidder cap or non-competitive max
+             */
+            recognised: number;
+            /**
+             * Quantity
+             * @description Units allotted
+             */
+            quantity: number;
+            /**
+             * Price
+             * @description Clean price per 100 paid
+             */
+            price: string | null;
+            /**
+             * Yield Percent
+             * @description YIELD auctions: the yield paid
+             */
+            yield_percent: string | null;
+            /** Principal */
+            principal: number;
+            /** Accrued */
+            accrued: number;
+            /**
+             * Amount
+             * @description What settlement pays the issuer
+             */
+            amount: number;
+            /** Reserved */
+            reserved: number;
+            /**
+             * Refund
+             * @description What settlement releases
+             */
+            refund: number;
+            /** Entry Id */
+            entry_id: string | null;
+            /** Settled At */
+            settled_at: string | null;
+        };
+        /**
          * ApiKeyCreate
          * @description A new API key for a program.
          */
@@ -1722,6 +2040,260 @@ export interface components {
             reason: string;
             tier: components["schemas"]["KycTier"];
         };
+        /**
+         * AuctionCreate
+         * @description A primary auction of one instrument, drafted by its issuer (or an admin).
+         *
+         *     A re-issue of a listed bond is bid in PRICE; a new issue (an instrument submitted for
+         *     approval, whose issue date is the settlement date) in YIELD, and its cut-off yield
+         *     becomes the coupon. ENGLISH and MULTI_ROUND auctions are bid in price.
+         */
+        AuctionCreate: {
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            format: components["schemas"]["AuctionFormat"];
+            /** @default price */
+            basis: components["schemas"]["Basis"];
+            /** @description What winners pay in each round of a multi_round auction (default uniform) */
+            pricing?: components["schemas"]["Pricing"] | null;
+            /** @description sealed: bids invisible to others until the close (the default); open: everyone sees them, without names (an english auction is always open) */
+            visibility?: components["schemas"]["Visibility"] | null;
+            /**
+             * Offering
+             * @description Units offered (a multiple of the lot)
+             */
+            offering: number;
+            /**
+             * Lot
+             * @description Awards are multiples of it (default: the bond's lot increment)
+             */
+            lot?: number | null;
+            /**
+             * Min Bid
+             * @description Smallest bid (default: the bond's minimum lot)
+             */
+            min_bid?: number | null;
+            /**
+             * Bid Multiple
+             * @description Bids are multiples of it (default: the bond's lot increment)
+             */
+            bid_multiple?: number | null;
+            /**
+             * @description How pro-rated awards become lots: up (US Treasury), down (RBI) or largest_remainder
+             * @default largest_remainder
+             */
+            rounding: components["schemas"]["Rounding"];
+            /**
+             * Non Competitive Share
+             * @description Share of the offering reserved for non-competitive bids
+             * @default 0
+             */
+            non_competitive_share: number | string;
+            /**
+             * Non Competitive Max
+             * @description Each investor's non-competitive maximum (units)
+             */
+            non_competitive_max?: number | null;
+            /**
+             * Bidder Cap Share
+             * @description A bidder's competitive bids count up to this share of the offering, less the position the bidder reports
+             */
+            bidder_cap_share?: number | string | null;
+            /**
+             * Min Price
+             * @description PRICE: the lowest price accepted (english: the opening price)
+             */
+            min_price?: number | string | null;
+            /**
+             * Max Price
+             * @description PRICE: the highest price accepted; needed for non-competitive bids, which reserve cash at it
+             */
+            max_price?: number | string | null;
+            /**
+             * Min Yield
+             * @description YIELD: the lowest yield accepted; needed for non-competitive bids in a multiple-price auction
+             */
+            min_yield?: number | string | null;
+            /**
+             * Max Yield
+             * @description YIELD: the highest yield accepted (the highest the coupon can be); needed in a multiple-price auction
+             */
+            max_yield?: number | string | null;
+            /**
+             * Min Increment
+             * @description english: the least raise over the best bid
+             */
+            min_increment?: number | string | null;
+            /**
+             * Soft Close Seconds
+             * @description english: a bid this close to the end moves the end this much later
+             */
+            soft_close_seconds?: number | null;
+            /**
+             * Rounds
+             * @description multi_round: how many rounds (each as long as the first)
+             */
+            rounds?: number | null;
+            /**
+             * Announce At
+             * Format: date-time
+             * @description When it becomes public
+             */
+            announce_at: string;
+            /**
+             * Opens At
+             * Format: date-time
+             * @description When bidding opens
+             */
+            opens_at: string;
+            /**
+             * Closes At
+             * Format: date-time
+             * @description When bidding closes (multi_round: round 1)
+             */
+            closes_at: string;
+            /**
+             * Settles On
+             * Format: date
+             * @description When cash and units move (a new issue's issue date)
+             */
+            settles_on: string;
+        };
+        /**
+         * AuctionFormat
+         * @description How an auction is run.
+         * @enum {string}
+         */
+        AuctionFormat: "uniform" | "multiple" | "english" | "multi_round";
+        /**
+         * AuctionOut
+         * @description An auction: its rules, schedule and status, the live state of an English auction,
+         *     and once cleared its results. Public once announced.
+         */
+        AuctionOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /** Isin */
+            isin: string;
+            /**
+             * Issuer Id
+             * Format: uuid
+             */
+            issuer_id: string;
+            /** Currency */
+            currency: string;
+            format: components["schemas"]["AuctionFormat"];
+            basis: components["schemas"]["Basis"];
+            pricing: components["schemas"]["Pricing"];
+            visibility: components["schemas"]["Visibility"];
+            status: components["schemas"]["AuctionStatus"];
+            /** Status Reason */
+            status_reason: string | null;
+            /**
+             * Seq
+             * @description Counts the changes to what everybody sees
+             */
+            seq: number;
+            /** Offering */
+            offering: number;
+            /** Lot */
+            lot: number;
+            /** Min Bid */
+            min_bid: number;
+            /** Bid Multiple */
+            bid_multiple: number;
+            rounding: components["schemas"]["Rounding"];
+            /** Non Competitive Share */
+            non_competitive_share: string;
+            /** Non Competitive Max */
+            non_competitive_max: number | null;
+            /** Bidder Cap Share */
+            bidder_cap_share: string | null;
+            /** Min Price */
+            min_price: string | null;
+            /** Max Price */
+            max_price: string | null;
+            /** Min Yield */
+            min_yield: string | null;
+            /** Max Yield */
+            max_yield: string | null;
+            /** Min Increment */
+            min_increment: string | null;
+            /** Soft Close Seconds */
+            soft_close_seconds: number | null;
+            /** Rounds */
+            rounds: number;
+            /** Current Round */
+            current_round: number;
+            /**
+             * Round Offering
+             * @description multi_round: the current round's tranche
+             */
+            round_offering: number | null;
+            /**
+             * Round Reference
+             * @description multi_round: the worst quote the current round accepts
+             */
+            round_reference: string | null;
+            /**
+             * Announce At
+             * Format: date-time
+             */
+            announce_at: string;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /**
+             * Closes At
+             * Format: date-time
+             * @description When bidding ends (an english soft close moves it)
+             */
+            closes_at: string;
+            /**
+             * Scheduled Close At
+             * Format: date-time
+             */
+            scheduled_close_at: string;
+            /**
+             * Settles On
+             * Format: date
+             */
+            settles_on: string;
+            /**
+             * Bids
+             * @description Bids in the auction; null while they are sealed
+             */
+            bids: number | null;
+            bond: components["schemas"]["BondOffered"];
+            english: components["schemas"]["EnglishState"] | null;
+            results: components["schemas"]["ResultsOut"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * AuctionStatus
+         * @description Where an auction is in its life.
+         * @enum {string}
+         */
+        AuctionStatus: "draft" | "announced" | "bidding" | "closed" | "cleared" | "settled" | "cancelled";
         /**
          * AuditEntryOut
          * @description One audit-log row.
@@ -1811,6 +2383,12 @@ export interface components {
          */
         BankAccountStatus: "verified" | "failed";
         /**
+         * Basis
+         * @description What a bid quotes, and so which bids rank first.
+         * @enum {string}
+         */
+        Basis: "price" | "yield";
+        /**
          * BatchItem
          * @description One order of a batch: the order, or the problem that refused it.
          */
@@ -1836,6 +2414,102 @@ export interface components {
             /** Results */
             results: components["schemas"]["BatchItem"][];
         };
+        /**
+         * BidAmend
+         * @description A change to one of my bids while bidding: its quantity, its quote (a competitive bid
+         *     stays competitive), or the position I report. Its reservation follows.
+         */
+        BidAmend: {
+            /** Quantity */
+            quantity?: number | null;
+            /** Price */
+            price?: number | string | null;
+            /** Yield Percent */
+            yield_percent?: number | string | null;
+            /** Position */
+            position?: number | null;
+        };
+        /**
+         * BidCreate
+         * @description A bid: competitive with a `price` (PRICE auctions) or a `yield_percent` (YIELD
+         *     auctions), or non-competitive with neither. Its cash is reserved at once.
+         */
+        BidCreate: {
+            /**
+             * Quantity
+             * @description Units bid for (english: the whole offering)
+             */
+            quantity: number;
+            /**
+             * Price
+             * @description Clean price per 100
+             */
+            price?: number | string | null;
+            /**
+             * Yield Percent
+             * @description Yield in percent
+             */
+            yield_percent?: number | string | null;
+            /**
+             * Position
+             * @description Units of the bond you hold (net long), for the bidder cap
+             */
+            position?: number | null;
+        };
+        /**
+         * BidOut
+         * @description A bid. Another bidder's (where the auction shows it) comes without its bidder, its
+         *     reported position or its reservation.
+         */
+        BidOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Auction Id
+             * Format: uuid
+             */
+            auction_id: string;
+            /** Number */
+            number: number;
+            /** Round */
+            round: number;
+            /** Mine */
+            mine: boolean;
+            /** User Id */
+            user_id: string | null;
+            /** Competitive */
+            competitive: boolean;
+            /** Price */
+            price: string | null;
+            /** Yield Percent */
+            yield_percent: string | null;
+            /** Quantity */
+            quantity: number;
+            /** Position */
+            position: number | null;
+            status: components["schemas"]["BidStatus"];
+            /**
+             * Reserved
+             * @description Cash it holds now (minor units); yours only
+             */
+            reserved: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * BidStatus
+         * @description Where a bid is in its life.
+         * @enum {string}
+         */
+        BidStatus: "active" | "withdrawn" | "outbid" | "allotted" | "not_allotted" | "cancelled";
         /**
          * BondBatch
          * @description Up to 10,000 bonds; `settlement_date`, `frequency` and `day_count` given here apply
@@ -1891,6 +2565,45 @@ export interface components {
              * @description DV01 of one unit, in the currency's major unit
              */
             dv01_per_unit: number;
+        };
+        /**
+         * BondOffered
+         * @description The terms of the bond an auction sells, public with the auction (a new issue's bond
+         *     is not listed yet; its coupon is the cut-off yield, null until the auction clears).
+         */
+        BondOffered: {
+            /** Name */
+            name: string;
+            /**
+             * Face Value
+             * @description Minor units of the currency per unit
+             */
+            face_value: number;
+            /**
+             * Coupon Rate
+             * @description Percent a year
+             */
+            coupon_rate: string | null;
+            /** Coupon Frequency */
+            coupon_frequency: number;
+            /** Day Count */
+            day_count: string;
+            /**
+             * Issue Date
+             * Format: date
+             */
+            issue_date: string;
+            /**
+             * Maturity Date
+             * Format: date
+             */
+            maturity_date: string;
+            /** First Coupon Date */
+            first_coupon_date: string | null;
+            /** Tick Size */
+            tick_size: string;
+            /** Credit Rating */
+            credit_rating: string;
         };
         /**
          * BondQuote
@@ -2456,6 +3169,27 @@ export interface components {
          * @enum {string}
          */
         DocumentKind: "pan_card" | "aadhaar" | "passport" | "driving_licence" | "voter_id";
+        /**
+         * EnglishState
+         * @description An English auction's live state, public.
+         */
+        EnglishState: {
+            /**
+             * Best Price
+             * @description The best bid (never who made it)
+             */
+            best_price: string | null;
+            /**
+             * Minimum Bid
+             * @description The least the next bid may offer
+             */
+            minimum_bid: string;
+            /**
+             * Bids
+             * @description Bids accepted so far
+             */
+            bids: number;
+        };
         /**
          * EntitlementOut
          * @description What one holder is owed, fixed when the register was read.
@@ -3572,10 +4306,31 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** Page[AllocationOut] */
+        Page_AllocationOut_: {
+            /** Items */
+            items: components["schemas"]["AllocationOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[AuctionOut] */
+        Page_AuctionOut_: {
+            /** Items */
+            items: components["schemas"]["AuctionOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Page[AuditEntryOut] */
         Page_AuditEntryOut_: {
             /** Items */
             items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[BidOut] */
+        Page_BidOut_: {
+            /** Items */
+            items: components["schemas"]["BidOut"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -3794,6 +4549,12 @@ export interface components {
          */
         PriceSource: "price" | "yield" | "curve";
         /**
+         * Pricing
+         * @description What a successful bidder pays.
+         * @enum {string}
+         */
+        Pricing: "uniform" | "multiple";
+        /**
          * PublicTradeOut
          * @description A trade on the public tape: who traded is never shown.
          */
@@ -3867,6 +4628,68 @@ export interface components {
             display_name: string;
         };
         /**
+         * ResultsOut
+         * @description What a cleared auction published (quotes per its basis: prices, or yields).
+         */
+        ResultsOut: {
+            /**
+             * Auction Id
+             * Format: uuid
+             */
+            auction_id: string;
+            status: components["schemas"]["AuctionStatus"];
+            basis: components["schemas"]["Basis"];
+            pricing: components["schemas"]["Pricing"];
+            /** Offering */
+            offering: number;
+            /**
+             * Cut Off
+             * @description The worst accepted quote (over every round); null: nothing was allotted
+             */
+            cut_off: string | null;
+            /**
+             * Weighted Average
+             * @description Of the accepted competitive quotes
+             */
+            weighted_average: string | null;
+            /**
+             * Partial Allotment
+             * @description Percent at the cut-off, rounded up
+             */
+            partial_allotment: string | null;
+            /** Bid To Cover */
+            bid_to_cover: string;
+            /** Total Bid */
+            total_bid: number;
+            /** Total Allotted */
+            total_allotted: number;
+            /** Competitive Allotted */
+            competitive_allotted: number;
+            /** Non Competitive Allotted */
+            non_competitive_allotted: number;
+            /** Undersubscribed */
+            undersubscribed: boolean;
+            /**
+             * Coupon Rate
+             * @description A new issue's coupon: the cut-off yield
+             */
+            coupon_rate: string | null;
+            /**
+             * Amount Raised
+             * @description What the winners pay the issuer
+             */
+            amount_raised: number;
+            /** Rounds */
+            rounds: components["schemas"]["RoundOut"][];
+            /**
+             * Cleared At
+             * Format: date-time
+             */
+            cleared_at: string;
+            /** Settled At */
+            settled_at: string | null;
+        };
+        /**
          * ReviewDecision
          * @description A reviewer's reason for rejecting or asking for more (shown to the investor).
          */
@@ -3888,6 +4711,48 @@ export interface components {
             /** Roles */
             roles: components["schemas"]["Role"][];
         };
+        /**
+         * RoundOut
+         * @description A cleared round's results (an auction of one round has one).
+         */
+        RoundOut: {
+            /** Number */
+            number: number;
+            /** Offering */
+            offering: number;
+            /**
+             * Reference
+             * @description The worst quote its bids could make
+             */
+            reference: string | null;
+            /** Cut Off */
+            cut_off: string | null;
+            /** Weighted Average */
+            weighted_average: string | null;
+            /**
+             * Partial Allotment
+             * @description Percent at the cut-off, rounded up
+             */
+            partial_allotment: string | null;
+            /** Bid To Cover */
+            bid_to_cover: string;
+            /** Total Bid */
+            total_bid: number;
+            /** Total Allotted */
+            total_allotted: number;
+            /** Competitive Allotted */
+            competitive_allotted: number;
+            /** Non Competitive Allotted */
+            non_competitive_allotted: number;
+            /** Undersubscribed */
+            undersubscribed: boolean;
+        };
+        /**
+         * Rounding
+         * @description How an entitlement is rounded to a multiple of the lot.
+         * @enum {string}
+         */
+        Rounding: "up" | "down" | "largest_remainder";
         /**
          * SelfTradePrevention
          * @description What happens when my incoming order would trade with my own resting order.
@@ -4199,6 +5064,12 @@ export interface components {
             ctx?: Record<string, never>;
         };
         /**
+         * Visibility
+         * @description Who sees the bids while the auction runs.
+         * @enum {string}
+         */
+        Visibility: "sealed" | "open";
+        /**
          * WebhookReceipt
          * @description What became of a webhook: applied, a duplicate, or about a superseded attempt.
          */
@@ -4309,6 +5180,525 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_auctions_api_v1_auctions_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+                status?: components["schemas"]["AuctionStatus"] | null;
+                instrument_id?: string | null;
+                format?: components["schemas"]["AuctionFormat"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuctionOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_auction_api_v1_auctions_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuctionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_auction_api_v1_auctions__auction_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    announce_auction_api_v1_auctions__auction_id__announce_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    open_auction_api_v1_auctions__auction_id__open_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    close_auction_api_v1_auctions__auction_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clear_auction_api_v1_auctions__auction_id__clear_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    settle_auction_api_v1_auctions__auction_id__settle_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_auction_api_v1_auctions__auction_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuctionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_bids_api_v1_auctions__auction_id__bids_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+                /** @description Only my bids */
+                mine?: boolean;
+            };
+            header?: never;
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BidOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    place_bid_api_v1_auctions__auction_id__bids_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BidCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_bid_api_v1_auctions__auction_id__bids__bid_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                auction_id: string;
+                bid_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    amend_bid_api_v1_auctions__auction_id__bids__bid_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                auction_id: string;
+                bid_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BidAmend"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BidOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_results_api_v1_auctions__auction_id__results_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_allocations_api_v1_auctions__auction_id__allocations_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                auction_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AllocationOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_corporate_actions_api_v1_corporate_actions_get: {
         parameters: {
             query?: {

@@ -17,6 +17,9 @@ class InstrumentAction(StrEnum):
     RESUME = "resume"
     MATURE = "mature"
     DELIST = "delist"
+    #: Sold by a primary auction: listed at settlement with the coupon the auction set, its
+    #: units issued to the winners (not minted to the issuer). Not an API action.
+    ISSUE = "issue"
 
 
 A = InstrumentAction
@@ -25,6 +28,7 @@ TRANSITIONS: dict[tuple[S, InstrumentAction], S] = {
     (S.DRAFT, A.SUBMIT): S.PENDING_APPROVAL,
     (S.PENDING_APPROVAL, A.APPROVE): S.LISTED,
     (S.PENDING_APPROVAL, A.REJECT): S.DRAFT,
+    (S.PENDING_APPROVAL, A.ISSUE): S.LISTED,
     (S.LISTED, A.SUSPEND): S.SUSPENDED,
     (S.SUSPENDED, A.RESUME): S.LISTED,
     (S.LISTED, A.MATURE): S.MATURED,

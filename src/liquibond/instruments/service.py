@@ -251,6 +251,8 @@ class InstrumentService:
         if action in _ADMIN_ACTIONS:
             if not actor.has_role(Role.ADMIN):
                 raise Forbidden(code="auth.forbidden_role", detail=f"Only admins {action.value}.")
+        elif action is InstrumentAction.ISSUE:
+            _require_issuer_or_admin(instrument, actor)
         elif instrument.issuer_id != actor.user_id:
             raise Forbidden(code="instrument.not_issuer", detail="Only the issuer submits.")
         if action in _REASON_REQUIRED and not reason:
@@ -266,6 +268,8 @@ class InstrumentService:
             )
         if action is InstrumentAction.APPROVE:
             await self._list(instrument, actor)
+        elif action is InstrumentAction.ISSUE:
+            await self._register(instrument)
         instrument.status = target.value
         instrument.status_reason = reason
         instrument.updated_at = utcnow()
@@ -286,6 +290,68 @@ class InstrumentService:
                 "status": target.value,
                 "reason": reason,
             },
+        )
+        return instrument
+
+    async def issue_at_auction(
+        self,
+        actor: Principal,
+        instrument_id: uuid.UUID,
+        *,
+        coupon_rate: Decimal,
+        units: int,
+        reason: str,
+    ) -> Instrument:
+        """List a new issue sold by a primary auction (its issuer or an admin settling it): the
+        coupon is the auction's cut-off yield and the issue size what it allotted. The units
+        are not minted to the issuer: the auction's settlement issues them to the winners
+        from the issuance account, after this (which registers the bond's ledger asset)."""
+        instrument = await self.get(actor, instrument_id)
+        _require_issuer_or_admin(instrument, actor)
+        current = InstrumentStatus(instrument.status)
+        if next_status(current, InstrumentAction.ISSUE) is None:
+            raise Conflict(
+                code="instrument.invalid_transition",
+                detail=f"Cannot issue a {current.value} instrument.",
+            )
+        if units <= 0:
+            raise ValueError("an issue needs units")
+        instrument.coupon_rate = coupon_rate
+        instrument.issue_size_units = units
+        _check_terms(instrument)
+        return await self.act(actor, instrument_id, InstrumentAction.ISSUE, reason)
+
+    async def reissue(
+        self, actor: Principal, instrument_id: uuid.UUID, units: int, reason: str
+    ) -> Instrument:
+        """Grow a listed bond's issue by `units` sold in a re-issue (a primary auction of more
+        of the same bond), for its issuer or an admin; the caller issues the units to the
+        buyers from the issuance account in the same transaction."""
+        instrument = await self.get(actor, instrument_id)
+        _require_issuer_or_admin(instrument, actor)
+        if instrument.status != InstrumentStatus.LISTED:
+            raise Conflict(
+                code="instrument.not_listed",
+                detail=f"{instrument.isin} is {instrument.status}: only a listed bond is "
+                "re-issued.",
+            )
+        if units <= 0:
+            raise ValueError("a re-issue needs units")
+        instrument.issue_size_units += units
+        instrument.updated_at = utcnow()
+        await self._session.flush()
+        payload = {"units": units, "issue_size_units": instrument.issue_size_units}
+        await record_audit(
+            self._session,
+            actor_id=actor.user_id,
+            action="instrument.reissued",
+            target=f"instrument:{instrument.id}",
+            payload={**payload, "reason": reason},
+        )
+        record_event(
+            self._session,
+            "instrument.reissued.v1",
+            {"instrument_id": str(instrument.id), "isin": instrument.isin, **payload},
         )
         return instrument
 
@@ -315,11 +381,8 @@ class InstrumentService:
 
     async def _list(self, instrument: Instrument, actor: Principal) -> None:
         """Listing registers the bond's units as an asset and mints them to the issuer."""
-        if instrument.maturity_date <= date.today():
-            raise Conflict(code="instrument.already_matured", detail="The bond has matured.")
-        ledger = LedgerService(self._session)
-        await ledger.register_asset(instrument.isin, AssetKind.BOND, 0, instrument.name[:100])
-        await ledger.move(
+        await self._register(instrument)
+        await LedgerService(self._session).move(
             "issuance",
             f"Issuance of {instrument.isin}",
             source=AccountKey(ISSUANCE, instrument.isin, Bucket.SYSTEM),
@@ -330,7 +393,22 @@ class InstrumentService:
             reference=f"issuance:{instrument.id}",
             actor_id=actor.user_id,
         )
+
+    async def _register(self, instrument: Instrument) -> None:
+        """Register the bond's units as a ledger asset as it is listed."""
+        if instrument.maturity_date <= date.today():
+            raise Conflict(code="instrument.already_matured", detail="The bond has matured.")
+        await LedgerService(self._session).register_asset(
+            instrument.isin, AssetKind.BOND, 0, instrument.name[:100]
+        )
         instrument.listed_at = utcnow()
+
+
+def _require_issuer_or_admin(instrument: Instrument, actor: Principal) -> None:
+    if instrument.issuer_id != actor.user_id and not actor.has_role(Role.ADMIN):
+        raise Forbidden(
+            code="instrument.not_issuer", detail="Only the issuer or an admin issues the bond."
+        )
 
 
 def _visible(instrument: Instrument, viewer: Principal | None) -> bool:

@@ -37,6 +37,12 @@ Channels and their messages (`{"type", "channel", "data"}`):
   price_ticks, quantity, aggressor_side, created_at}; never who traded.
 - `ticker:{instrument_id}` — `ticker`: the REST ticker, on subscribe, then after trades and
   book changes (at most once a second).
+- `auction:{auction_id}` — `auction`: the auction as `GET /api/v1/auctions/{id}` shows it
+  to anybody, on subscribe and after each public change (at most every `auction_seconds`):
+  status and schedule, an English auction's best bid, minimum next bid and close time (a
+  soft close moves it), an open auction's bid count, and once cleared its results. `seq`
+  counts its public changes (ignore a state older than the one you hold). A sealed bid is
+  never shown, nor signalled. Only announced auctions (`auction.not_found` otherwise).
 - `orders` (authenticated) — `order` with `event` (accepted, partially_filled, filled,
   cancelled, expired, rejected): my order as it is now.
 - `fills` (authenticated) — `fill`: my side of a trade {id, trade_seq, instrument_id,
@@ -55,7 +61,7 @@ Heartbeats. The server sends `{"type": "heartbeat", "ts"}` every `heartbeat_seco
 Errors: `{"type": "error", "code", "detail"}` (+ `id`, `channel`, `errors` when relevant), never
 a dropped connection for a bad message. Codes: `ws.bad_message` (not a JSON object, or invalid
 fields, listed in `errors`), `ws.unknown_op`, `ws.rate_limited`, `ws.too_many_subscriptions`,
-`channel.unknown`, `channel.invalid` (malformed instrument id), `instrument.not_found`,
+`channel.unknown`, `channel.invalid` (malformed id), `instrument.not_found`, `auction.not_found`,
 `trading.book_halted`, `auth.unauthenticated` (a private channel without auth),
 `auth.user_mismatch`, `internal.error`. These close the connection: `ws.message_too_large`
 (1009), `ws.slow_consumer` (1008: the connection's outbound queue overflowed because the client

@@ -76,6 +76,8 @@ class HubConfig:
     balances_seconds: float = 0.25
     #: A portfolio is revalued at most this often per user (it reads the user's history).
     portfolio_seconds: float = 1.0
+    #: An auction's public state is re-read at most this often.
+    auction_seconds: float = 0.1
     max_queue_messages: int = 1_000
     max_queue_bytes: int = 8 * 1024 * 1024
     max_subscriptions: int = 50
@@ -129,6 +131,12 @@ class Sources(Protocol):
 
     def price_ticks(self, instrument_id: uuid.UUID, price: str) -> int | None:
         """A price of the instrument in ticks, when its tick size is known."""
+
+    async def check_auction(self, auction_id: uuid.UUID) -> None:
+        """Raise a Problem unless the auction is public (announced)."""
+
+    async def auction(self, auction_id: uuid.UUID) -> dict[str, Any]:
+        """An auction's public state as JSON-ready data (never a sealed bid)."""
 
 
 class Transport(Protocol):
@@ -428,6 +436,9 @@ class Hub:
         self._portfolios: Refresher[uuid.UUID] = Refresher(
             "portfolio", self.config.portfolio_seconds, self._refresh_portfolios
         )
+        self._auctions: Refresher[uuid.UUID] = Refresher(
+            "auction", self.config.auction_seconds, self._refresh_auctions
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._numbers = 0
         self._running = False
@@ -439,7 +450,13 @@ class Hub:
 
     def listen(self, bus: EventBus) -> None:
         """Consume the events the channels are made of."""
-        for pattern in ("book.changed.v1", "trade.executed.v1", "order.*", "ledger.balance_*"):
+        for pattern in (
+            "book.changed.v1",
+            "trade.executed.v1",
+            "order.*",
+            "ledger.balance_*",
+            "auction.*",
+        ):
             bus.subscribe(pattern, self.on_event)
 
     async def start(self) -> None:
@@ -450,6 +467,7 @@ class Hub:
             asyncio.create_task(self._tickers.run(), name="ws-tickers"),
             asyncio.create_task(self._balances.run(), name="ws-balances"),
             asyncio.create_task(self._portfolios.run(), name="ws-portfolios"),
+            asyncio.create_task(self._auctions.run(), name="ws-auctions"),
         ]
 
     async def stop(self) -> None:
@@ -643,6 +661,8 @@ class Hub:
             try:
                 if channel.instrument_id is not None:
                     await self._sources.check_instrument(channel.instrument_id)
+                if channel.auction_id is not None:
+                    await self._sources.check_auction(channel.auction_id)
                 sub = self._add(conn, channel)
                 started.append((sub, await self._first_state(conn, sub)))
             except Exception as exc:
@@ -727,6 +747,9 @@ class Hub:
         if channel.kind is Kind.PORTFOLIO:
             assert conn.user_id is not None
             return channel_message("portfolio", name, await self._sources.portfolio(conn.user_id))
+        if channel.kind is Kind.AUCTION:
+            assert channel.auction_id is not None
+            return channel_message("auction", name, await self._sources.auction(channel.auction_id))
         return None
 
     def _release(self, conn: Connection, sub: Subscription) -> None:
@@ -765,6 +788,8 @@ class Hub:
                 self._trade_executed(event)
             elif event.type.startswith("order."):
                 self._order_changed(event)
+            elif event.type.startswith("auction."):
+                self._auction_changed(event.data)
             elif event.type == "ledger.balance_changed.v1":
                 user_id = event.data["user_id"]
                 if f"balances:{user_id}" in self._routes:
@@ -837,6 +862,13 @@ class Hub:
             order = {name: value for name, value in data.items() if name != "user_id"}
             state = event.type.split(".")[1]
             self._broadcast(key, channel_message("order", Kind.ORDERS.value, order, event=state))
+
+    def _auction_changed(self, data: dict[str, Any]) -> None:
+        """Re-read an auction's public state after a public change. A change nobody else
+        may see (a sealed bid) is not even signalled: its timing would tell that a bid came."""
+        auction_id = data["auction_id"]
+        if data.get("public") and f"auction:{auction_id}" in self._routes:
+            self._auctions.mark(uuid.UUID(auction_id))
 
     def _ticker_changed(self, instrument_id: str) -> None:
         if f"ticker:{instrument_id}" in self._routes:
@@ -942,6 +974,18 @@ class Hub:
                 log.warning("ws.portfolio_unavailable", user_id=str(user_id), code=problem.code)
                 continue
             self._broadcast(key, channel_message("portfolio", Kind.PORTFOLIO.value, summary))
+
+    async def _refresh_auctions(self, auction_ids: set[uuid.UUID]) -> None:
+        for auction_id in auction_ids:
+            name = f"auction:{auction_id}"
+            if name not in self._routes:
+                continue
+            try:
+                state = await self._sources.auction(auction_id)
+            except Problem as problem:
+                log.warning("ws.auction_unavailable", auction_id=str(auction_id), code=problem.code)
+                continue
+            self._broadcast(name, channel_message("auction", name, state))
 
     async def _heartbeats(self) -> None:
         while True:

@@ -163,6 +163,7 @@ class Kind(StrEnum):
     FILLS = "fills"
     BALANCES = "balances"
     PORTFOLIO = "portfolio"
+    AUCTION = "auction"
 
     @property
     def private(self) -> bool:
@@ -170,22 +171,23 @@ class Kind(StrEnum):
         return self not in _PUBLIC
 
 
-_PUBLIC = frozenset({Kind.BOOK, Kind.TRADES, Kind.TICKER})
+_PUBLIC = frozenset({Kind.BOOK, Kind.TRADES, Kind.TICKER, Kind.AUCTION})
 
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """A parsed channel name: a public one of an instrument, or a private one."""
+    """A parsed channel name: a public one of an instrument or of an auction, or a private
+    one."""
 
     kind: Kind
     instrument_id: uuid.UUID | None = None
+    auction_id: uuid.UUID | None = None
 
     @property
     def name(self) -> str:
-        """The name clients use: `book:{instrument_id}`, `orders`, ..."""
-        return (
-            self.kind.value if self.instrument_id is None else f"{self.kind}:{self.instrument_id}"
-        )
+        """The name clients use: `book:{instrument_id}`, `auction:{auction_id}`, `orders`..."""
+        target = self.instrument_id or self.auction_id
+        return self.kind.value if target is None else f"{self.kind}:{target}"
 
     def key(self, user_id: uuid.UUID | None) -> str:
         """The routing key: the name, or for a private channel the name and its user."""
@@ -201,7 +203,8 @@ def parse_channel(name: str) -> Channel:
         raise ProtocolError(
             Code.UNKNOWN_CHANNEL,
             "Channels are book:{instrument_id}, trades:{instrument_id}, "
-            "ticker:{instrument_id}, orders, fills, balances and portfolio.",
+            "ticker:{instrument_id}, auction:{auction_id}, orders, fills, balances and "
+            "portfolio.",
             channel=name,
         ) from None
     if kind.private:
@@ -210,13 +213,16 @@ def parse_channel(name: str) -> Channel:
                 Code.INVALID_CHANNEL, f"`{kind}` takes no instrument.", channel=name
             )
         return Channel(kind)
+    what = "auction_id" if kind is Kind.AUCTION else "instrument_id"
     try:
-        instrument_id = uuid.UUID(rest)
+        target = uuid.UUID(rest)
     except ValueError:
         raise ProtocolError(
-            Code.INVALID_CHANNEL, f"Use {kind}:{{instrument_id}} with a UUID.", channel=name
+            Code.INVALID_CHANNEL, f"Use {kind}:{{{what}}} with a UUID.", channel=name
         ) from None
-    return Channel(kind, instrument_id)
+    if kind is Kind.AUCTION:
+        return Channel(kind, auction_id=target)
+    return Channel(kind, target)
 
 
 # -- server messages ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 
+from liquibond.auctions.service import AuctionService
 from liquibond.identity.service import Credentials, IdentityService
 from liquibond.instruments.service import InstrumentService
 from liquibond.ledger.service import LedgerService
@@ -115,6 +116,17 @@ class DatabaseSources:
         """The user's portfolio (`GET /portfolio`) as JSON."""
         async with UnitOfWork(self._database, write=False) as uow:
             return await PortfolioService(uow.session).summary(user_id)
+
+    async def check_auction(self, auction_id: uuid.UUID) -> None:
+        """404 `auction.not_found` unless the auction is public (announced)."""
+        async with UnitOfWork(self._database, write=False) as uow:
+            await AuctionService(uow.session).get(None, auction_id)
+
+    async def auction(self, auction_id: uuid.UUID) -> dict[str, Any]:
+        """The auction as `GET /api/v1/auctions/{id}` shows it to anybody, as JSON."""
+        async with UnitOfWork(self._database, write=False) as uow:
+            view = await AuctionService(uow.session).view(None, auction_id)
+        return view.model_dump(mode="json")
 
     def price_ticks(self, instrument_id: uuid.UUID, price: str) -> int | None:
         """`price` in ticks of the instrument's book (None if no book runs here)."""
