@@ -2,9 +2,10 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "@tanstack/react-router";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+// The base styles come first: each screen's CSS modules, loaded with its chunk, build on them.
+import "./styles.css";
 import { ApiProblem } from "./api/problem";
 import { router } from "./router";
-import "./styles.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {

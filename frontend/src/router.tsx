@@ -1,27 +1,25 @@
-/** Every route of the app (code-based, so each screen module owns only its component). */
-import { createRootRoute, createRoute, createRouter, redirect } from "@tanstack/react-router";
+/**
+ * Every route of the app (code-based, so each screen module owns only its component). Each
+ * screen is its own chunk, loaded when its route is first visited (or hovered, to preload it),
+ * so the first paint needs only the shell.
+ */
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
 import { Layout } from "./app/Layout";
 import { NotFound } from "./app/NotFound";
-import { AuditScreen } from "./screens/admin/AuditScreen";
-import { InstrumentsAdminScreen } from "./screens/admin/InstrumentsAdminScreen";
-import { KycQueueScreen } from "./screens/admin/KycQueueScreen";
-import { UsersScreen } from "./screens/admin/UsersScreen";
-import { LoginScreen } from "./screens/auth/LoginScreen";
-import { RegisterScreen } from "./screens/auth/RegisterScreen";
-import { SecurityScreen } from "./screens/auth/SecurityScreen";
-import { HistoryScreen } from "./screens/history/HistoryScreen";
-import { IssuerInstrumentScreen } from "./screens/issuer/IssuerInstrumentScreen";
-import { IssuerScreen } from "./screens/issuer/IssuerScreen";
-import { MarketsScreen } from "./screens/markets/MarketsScreen";
-import { FundsScreen } from "./screens/onboarding/FundsScreen";
-import { KycScreen } from "./screens/onboarding/KycScreen";
-import { PortfolioScreen } from "./screens/portfolio/PortfolioScreen";
-import { TradeScreen } from "./screens/trade/TradeScreen";
+import { Loading } from "./components/States";
 
 const root = createRootRoute({ component: Layout, notFoundComponent: NotFound });
 
-function page<const TPath extends string>(path: TPath, component: () => React.ReactNode) {
-  return createRoute({ getParentRoute: () => root, path, component });
+/** The names of a module's exports that are components taking no props (screens). */
+type ScreenName<TModule> = { [K in keyof TModule]: TModule[K] extends () => React.ReactNode ? K : never }[keyof TModule];
+
+/** A route whose screen is the export `name` of the module `load` imports, loaded on demand. */
+function page<const TPath extends string, TModule extends Record<string, unknown>>(
+  path: TPath,
+  load: () => Promise<TModule>,
+  name: ScreenName<TModule>,
+) {
+  return createRoute({ getParentRoute: () => root, path, component: lazyRouteComponent(load, name) });
 }
 
 const home = createRoute({
@@ -35,7 +33,7 @@ const home = createRoute({
 const login = createRoute({
   getParentRoute: () => root,
   path: "/login",
-  component: LoginScreen,
+  component: lazyRouteComponent(() => import("./screens/auth/LoginScreen"), "LoginScreen"),
   validateSearch: (search: Record<string, unknown>): { redirect?: string } =>
     typeof search.redirect === "string" && search.redirect.startsWith("/") ? { redirect: search.redirect } : {},
 });
@@ -43,23 +41,29 @@ const login = createRoute({
 const routeTree = root.addChildren([
   home,
   login,
-  page("/register", RegisterScreen),
-  page("/security", SecurityScreen),
-  page("/onboarding", KycScreen),
-  page("/funds", FundsScreen),
-  page("/markets", MarketsScreen),
-  page("/markets/$instrumentId", TradeScreen),
-  page("/history", HistoryScreen),
-  page("/portfolio", PortfolioScreen),
-  page("/issuer", IssuerScreen),
-  page("/issuer/$instrumentId", IssuerInstrumentScreen),
-  page("/compliance/kyc", KycQueueScreen),
-  page("/admin/instruments", InstrumentsAdminScreen),
-  page("/admin/users", UsersScreen),
-  page("/admin/audit", AuditScreen),
+  page("/register", () => import("./screens/auth/RegisterScreen"), "RegisterScreen"),
+  page("/security", () => import("./screens/auth/SecurityScreen"), "SecurityScreen"),
+  page("/onboarding", () => import("./screens/onboarding/KycScreen"), "KycScreen"),
+  page("/funds", () => import("./screens/onboarding/FundsScreen"), "FundsScreen"),
+  page("/markets", () => import("./screens/markets/MarketsScreen"), "MarketsScreen"),
+  page("/markets/$instrumentId", () => import("./screens/trade/TradeScreen"), "TradeScreen"),
+  page("/history", () => import("./screens/history/HistoryScreen"), "HistoryScreen"),
+  page("/portfolio", () => import("./screens/portfolio/PortfolioScreen"), "PortfolioScreen"),
+  page("/issuer", () => import("./screens/issuer/IssuerScreen"), "IssuerScreen"),
+  page("/issuer/$instrumentId", () => import("./screens/issuer/IssuerInstrumentScreen"), "IssuerInstrumentScreen"),
+  page("/compliance/kyc", () => import("./screens/admin/KycQueueScreen"), "KycQueueScreen"),
+  page("/admin/instruments", () => import("./screens/admin/InstrumentsAdminScreen"), "InstrumentsAdminScreen"),
+  page("/admin/users", () => import("./screens/admin/UsersScreen"), "UsersScreen"),
+  page("/admin/audit", () => import("./screens/admin/AuditScreen"), "AuditScreen"),
 ]);
 
-export const router = createRouter({ routeTree, defaultPreload: "intent", scrollRestoration: true });
+export const router = createRouter({
+  routeTree,
+  defaultPreload: "intent",
+  // Shown in the shell while a screen's chunk loads (after a moment, so a fast load does not flash).
+  defaultPendingComponent: () => <Loading />,
+  scrollRestoration: true,
+});
 
 declare module "@tanstack/react-router" {
   interface Register {

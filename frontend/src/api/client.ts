@@ -84,13 +84,22 @@ export function dispositionFilename(header: string | null): string | null {
 }
 
 /**
+ * GET with the session's token, for answers the typed client cannot describe (binary documents,
+ * downloads); throws the problem of a failed response.
+ */
+export async function authorizedGet(path: string): Promise<Response> {
+  const token = await accessToken();
+  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw ApiProblem.from(response.status, await response.json().catch(() => null));
+  return response;
+}
+
+/**
  * Fetch a binary or text download (statements, contract notes) with the session's token; the
  * file keeps the name the server gives it, else `fallbackName`.
  */
 export async function download(path: string, fallbackName: string): Promise<void> {
-  const token = await accessToken();
-  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) throw ApiProblem.from(response.status, await response.json().catch(() => null));
+  const response = await authorizedGet(path);
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement("a");
   link.href = url;

@@ -30,6 +30,16 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
   );
 }
 
+/** An error said in a notice, e.g. a form's problem that no field shows (nothing when there is none). */
+export function ErrorNotice({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="notice notice-error" role="alert">
+      {message}
+    </p>
+  );
+}
+
 /** Render a query's loading, error, empty and loaded states in one place. */
 export function QueryState<T>({
   query,

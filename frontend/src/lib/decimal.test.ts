@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   addDecimal,
   compareDecimal,
+  currencyScale,
   decimalToString,
   formatDecimal,
   formatMoney,
@@ -56,5 +57,11 @@ describe("decimal", () => {
     expect(formatMoney(123450, 2, "INR")).toBe("₹1,234.50");
     expect(formatDecimal("100.9500", 4)).toBe("100.9500");
     expect(formatMoney(null, 2)).toBe("—");
+  });
+
+  it("knows the minor-unit digits of ISO currencies", () => {
+    expect(currencyScale("INR")).toBe(2);
+    expect(currencyScale("JPY")).toBe(0);
+    expect(currencyScale("not a currency")).toBe(2);
   });
 });

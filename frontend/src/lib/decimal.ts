@@ -119,6 +119,18 @@ export function formatDecimal(value: Decimal | string, fractionDigits?: number, 
   return formatter(digits, digits, currency).format(text as unknown as number);
 }
 
+/**
+ * ISO 4217 minor-unit digits of a currency (2 for INR), for amounts the API sends without their
+ * scale; 2 when the code is unknown.
+ */
+export function currencyScale(currency: string): number {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
 /** Minor units as money, e.g. formatMoney(123450, 2, "INR") is "₹1,234.50". */
 export function formatMoney(minor: number | bigint | string | null | undefined, scale: number, currency?: string): string {
   if (minor === null || minor === undefined) return "—";

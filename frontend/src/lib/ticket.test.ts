@@ -12,7 +12,6 @@ import {
   orderRequest,
   priceBand,
   priceForYield,
-  randomId,
   ticketRules,
   timesInForce,
   toTicks,
@@ -183,12 +182,6 @@ describe("order types", () => {
     expect(market).not.toHaveProperty("price");
     const gtd = orderRequest(ticket({ timeInForce: "gtd", expireAt: "2026-12-19T10:00" }), instrument.id, "x");
     expect(gtd.expire_at).toBe(new Date("2026-12-19T10:00").toISOString());
-  });
-
-  it("makes random identifiers the server accepts", () => {
-    const id = randomId("web-");
-    expect(id).toMatch(/^web-[0-9a-f]{32}$/);
-    expect(randomId()).not.toBe(randomId());
   });
 
   it("guesses whether an order takes liquidity", () => {

@@ -5,7 +5,7 @@
  * judge: this only spares a round trip and shows the figures before an order is sent.
  */
 import type { components } from "../api/client";
-import { compareDecimal, decimalToString, formatMoney, isMultipleOf, parseDecimal, type Decimal } from "./decimal";
+import { compareDecimal, currencyScale, decimalToString, formatMoney, isMultipleOf, parseDecimal, type Decimal } from "./decimal";
 
 type Instrument = components["schemas"]["InstrumentOut"];
 export type Side = components["schemas"]["OrderSide"];
@@ -84,15 +84,6 @@ const MAX_QUANTITY = 10n ** 12n;
 const RESTING: readonly TimeInForce[] = ["gtc", "day", "gtd"];
 const IMMEDIATE: readonly TimeInForce[] = ["ioc", "fok"];
 const ALL_TIF: readonly TimeInForce[] = [...RESTING, ...IMMEDIATE];
-
-/** ISO 4217 minor-unit digits of a currency (2 for INR). */
-export function currencyScale(currency: string): number {
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
 
 /** The ticket's rules for an instrument, with the last trade's ticks as the band's reference. */
 export function ticketRules(instrument: Instrument, referenceTicks: number | null | undefined): TicketRules {
@@ -451,11 +442,4 @@ export function fieldOfProblem(field: string, values: Pick<TicketValues, "priceM
     self_trade_prevention: "selfTradePrevention",
   };
   return fields[name] ?? null;
-}
-
-/** A random identifier (for `client_order_id` and `Idempotency-Key`); works outside secure
- * contexts, where `crypto.randomUUID` is missing. */
-export function randomId(prefix = ""): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return prefix + Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -1,16 +1,20 @@
 import { zodResolver } from "@hookform/resolvers/zod";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
-import { api, unwrap } from "../../api/client";
+import { api, unwrap, type components } from "../../api/client";
+import { DataTable, type Column } from "../../components/DataTable";
 import { Field } from "../../components/Field";
+import { FilterBar } from "../../components/FilterBar";
 import { Page } from "../../components/Page";
-import { QueryState } from "../../components/States";
+import { PagedList } from "../../components/Pager";
+import { UserName } from "../../components/UserName";
+import { formatDateTime, shortId } from "../../lib/format";
+import { usePagedQuery } from "../../lib/paging";
+import { useUserDirectory } from "../../lib/users";
 import styles from "./admin.module.css";
-import { formatDateTime, shortId } from "./format";
-import { Pager, useCursorPaging } from "./paging";
-import { UserName, useUserDirectory } from "./users";
+
+type AuditEntry = components["schemas"]["AuditEntryOut"];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,16 +34,16 @@ const NO_FILTERS: Filters = { action: "", actor_id: "", target: "" };
 export function AuditScreen() {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const form = useForm<Filters>({ resolver: zodResolver(filterSchema), defaultValues: NO_FILTERS });
-  const paging = useCursorPaging(JSON.stringify(filters));
-  const log = useQuery({
-    queryKey: ["admin", "audit", { ...filters, cursor: paging.cursor }],
-    queryFn: () =>
+  const { query: log, paging } = usePagedQuery({
+    queryKey: ["admin", "audit"],
+    filters,
+    fetchPage: (cursor) =>
       unwrap(
         api.GET("/api/v1/admin/audit", {
           params: {
             query: {
               limit: 50,
-              cursor: paging.cursor,
+              cursor,
               action: filters.action || null,
               actor_id: filters.actor_id || null,
               target: filters.target || null,
@@ -47,7 +51,6 @@ export function AuditScreen() {
           },
         }),
       ),
-    placeholderData: keepPreviousData,
   });
   const directory = useUserDirectory(log.data?.items.map((entry) => entry.actor_id) ?? []);
 
@@ -58,9 +61,58 @@ export function AuditScreen() {
     setFilters(next);
   }
 
+  const columns: Column<AuditEntry>[] = [
+    { header: "#", num: true, cell: (entry) => entry.seq },
+    { header: "Time", cell: (entry) => formatDateTime(entry.occurred_at) },
+    {
+      header: "Actor",
+      cell: (entry) =>
+        entry.actor_id ? (
+          <button type="button" className={styles.link} title="Show only this actor" onClick={() => narrow({ actor_id: entry.actor_id ?? "" })}>
+            <UserName id={entry.actor_id} directory={directory.data} />
+          </button>
+        ) : (
+          <span className="muted">System</span>
+        ),
+    },
+    {
+      header: "Action",
+      className: styles.mono,
+      cell: (entry) => (
+        <button type="button" className={styles.link} title="Show only this action" onClick={() => narrow({ action: entry.action })}>
+          {entry.action}
+        </button>
+      ),
+    },
+    {
+      header: "Target",
+      className: styles.mono,
+      cell: (entry) =>
+        entry.target ? (
+          <button type="button" className={styles.link} title={`Show only ${entry.target}`} onClick={() => narrow({ target: entry.target ?? "" })}>
+            {shortTarget(entry.target)}
+          </button>
+        ) : (
+          "—"
+        ),
+    },
+    {
+      header: "Payload",
+      className: "wrap",
+      cell: (entry) => (
+        <details className={styles.payload}>
+          <summary>{summarize(entry.payload)}</summary>
+          <pre>{JSON.stringify(entry.payload, null, 2)}</pre>
+          {entry.request_id && <div className="muted">Request {entry.request_id}</div>}
+          <div className={`muted ${styles.mono}`}>Hash {entry.hash}</div>
+        </details>
+      ),
+    },
+  ];
+
   return (
     <Page title="Audit log">
-      <form className={styles.filters} role="search" noValidate onSubmit={(event) => void form.handleSubmit(setFilters)(event)}>
+      <FilterBar onSubmit={(event) => void form.handleSubmit(setFilters)(event)}>
         <Field label="Action" hint="Exact, e.g. instrument.approve" error={form.formState.errors.action?.message}>
           <input {...form.register("action")} />
         </Field>
@@ -76,70 +128,18 @@ export function AuditScreen() {
         <button type="button" onClick={() => narrow(NO_FILTERS)}>
           Clear filters
         </button>
-      </form>
-      <QueryState query={log} isEmpty={(page) => page.items.length === 0} empty="No audit entries match these filters.">
-        {(page) => (
-          <>
-            <div className="table-scroll">
-              <table className={styles.topAligned}>
-                <caption className={styles.caption}>Audit entries, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className="num">
-                      #
-                    </th>
-                    <th scope="col">Time</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">Payload</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((entry) => (
-                    <tr key={entry.seq}>
-                      <td className="num">{entry.seq}</td>
-                      <td>{formatDateTime(entry.occurred_at)}</td>
-                      <td>
-                        {entry.actor_id ? (
-                          <button type="button" className={styles.link} title="Show only this actor" onClick={() => narrow({ actor_id: entry.actor_id ?? "" })}>
-                            <UserName id={entry.actor_id} directory={directory.data} />
-                          </button>
-                        ) : (
-                          <span className="muted">System</span>
-                        )}
-                      </td>
-                      <td className={styles.mono}>
-                        <button type="button" className={styles.link} title="Show only this action" onClick={() => narrow({ action: entry.action })}>
-                          {entry.action}
-                        </button>
-                      </td>
-                      <td className={styles.mono}>
-                        {entry.target ? (
-                          <button type="button" className={styles.link} title={`Show only ${entry.target}`} onClick={() => narrow({ target: entry.target ?? "" })}>
-                            {shortTarget(entry.target)}
-                          </button>
-                        ) : (
-                          "—"
-                        )}
-                      </td>
-                      <td className={styles.wrap}>
-                        <details className={styles.payload}>
-                          <summary>{summarize(entry.payload)}</summary>
-                          <pre>{JSON.stringify(entry.payload, null, 2)}</pre>
-                          {entry.request_id && <div className="muted">Request {entry.request_id}</div>}
-                          <div className={`muted ${styles.mono}`}>Hash {entry.hash}</div>
-                        </details>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager paging={paging} nextCursor={page.next_cursor} label="Audit entries" />
-          </>
+      </FilterBar>
+      <PagedList query={log} paging={paging} label="Audit entries" empty="No audit entries match these filters.">
+        {(entries) => (
+          <DataTable
+            columns={columns}
+            rows={entries}
+            rowKey={(entry) => entry.seq}
+            className={styles.topAligned}
+            caption="Audit entries, newest first"
+          />
         )}
-      </QueryState>
+      </PagedList>
     </Page>
   );
 }

@@ -1,9 +1,9 @@
 import { useMutation } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { download, type components } from "../../api/client";
+import { authorizedGet, type components } from "../../api/client";
 import { ErrorState } from "../../components/States";
+import { useDownload } from "../../lib/download";
 import styles from "./admin.module.css";
-import { authorizedGet } from "./http";
 
 type KycDocument = components["schemas"]["KycDocumentOut"];
 
@@ -28,6 +28,7 @@ type Shown = { kind: "image"; url: string } | { kind: "file"; url: string };
  */
 export function KycDocumentViewer({ applicationId, document }: { applicationId: string; document: KycDocument }) {
   const path = `/api/v1/admin/kyc/${applicationId}/document`;
+  const filename = `kyc-${document.id}.${EXTENSIONS[document.content_type] ?? "bin"}`;
   const [shown, setShown] = useState<Shown | null>(null);
   const view = useMutation({
     mutationFn: async (): Promise<Shown> => {
@@ -39,9 +40,7 @@ export function KycDocumentViewer({ applicationId, document }: { applicationId: 
     },
     onSuccess: setShown,
   });
-  const save = useMutation({
-    mutationFn: () => download(path, `kyc-${document.id}.${EXTENSIONS[document.content_type] ?? "bin"}`),
-  });
+  const save = useDownload();
 
   useEffect(() => () => {
     if (shown?.kind === "file") URL.revokeObjectURL(shown.url);
@@ -53,7 +52,7 @@ export function KycDocumentViewer({ applicationId, document }: { applicationId: 
         <button type="button" onClick={() => view.mutate()} disabled={view.isPending}>
           {view.isPending ? "Opening…" : "View document"}
         </button>
-        <button type="button" onClick={() => save.mutate()} disabled={save.isPending}>
+        <button type="button" onClick={() => save.mutate({ path, filename })} disabled={save.isPending}>
           Download document
         </button>
         {shown?.kind === "file" && (

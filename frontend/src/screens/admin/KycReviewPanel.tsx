@@ -4,16 +4,19 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 import { api, unwrap, type components } from "../../api/client";
+import { ConfirmDialog, reasonSchema } from "../../components/ConfirmDialog";
 import { Field } from "../../components/Field";
 import { ErrorState } from "../../components/States";
+import { Panel } from "../../components/Panel";
+import { KycStatusBadge } from "../../components/StatusBadge";
+import { Term, Terms } from "../../components/Terms";
+import { UserName } from "../../components/UserName";
 import { formatQuantity } from "../../lib/decimal";
+import { formatDateTime, humanize } from "../../lib/format";
+import type { UserDirectory } from "../../lib/users";
 import styles from "./admin.module.css";
-import { ConfirmDialog, reasonSchema } from "./ConfirmDialog";
-import { formatDateTime, humanize } from "./format";
+import { Applicant } from "./Applicant";
 import { KycDocumentViewer } from "./KycDocumentViewer";
-import { KycStatusBadge } from "./StatusBadge";
-import { Term } from "./Term";
-import { Applicant, UserName, type UserDirectory } from "./users";
 
 type ReviewItem = components["schemas"]["KycReviewItem"];
 type KycTier = components["schemas"]["KycTier"];
@@ -107,11 +110,14 @@ export function KycReviewPanel({
     });
 
   return (
-    <section className={`panel ${styles.section}`} aria-labelledby="kyc-detail-title">
-      <h2 id="kyc-detail-title">
-        Application of <Applicant item={item} />
-      </h2>
-      <dl className={styles.terms}>
+    <Panel
+      title={
+        <>
+          Application of <Applicant item={item} />
+        </>
+      }
+    >
+      <Terms>
         <Term label="Status">
           <KycStatusBadge status={item.status} />
           {item.tier && ` (${item.tier} tier)`}
@@ -127,18 +133,18 @@ export function KycReviewPanel({
         </Term>
         {item.decided_at && <Term label="Decided">{formatDateTime(item.decided_at)}</Term>}
         {item.reason && <Term label="Reason">{item.reason}</Term>}
-      </dl>
+      </Terms>
 
       {item.provider_checks && Object.keys(item.provider_checks).length > 0 && (
         <>
           <h3>Provider checks</h3>
-          <dl className={styles.terms}>
+          <Terms>
             {Object.entries(item.provider_checks).map(([check, value]) => (
               <Term key={check} label={humanize(check)}>
                 {checkValue(value)}
               </Term>
             ))}
-          </dl>
+          </Terms>
         </>
       )}
 
@@ -226,7 +232,7 @@ export function KycReviewPanel({
           <blockquote>{rejecting.reason}</blockquote>
         </ConfirmDialog>
       )}
-    </section>
+    </Panel>
   );
 }
 

@@ -1,77 +1,57 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
+import { Table } from "../../components/DataTable";
 import { Field } from "../../components/Field";
+import { FilterBar, FilterSelect } from "../../components/FilterBar";
 import { Page } from "../../components/Page";
-import { ErrorState, QueryState } from "../../components/States";
+import { PagedList } from "../../components/Pager";
+import { ErrorState } from "../../components/States";
+import { formatDateTime, humanize } from "../../lib/format";
 import { useMe, type Me, type Role } from "../../lib/me";
+import { usePagedQuery } from "../../lib/paging";
+import { useDebounced } from "../../lib/useDebounced";
 import styles from "./admin.module.css";
-import { formatDateTime, humanize } from "./format";
-import { Pager, useCursorPaging } from "./paging";
-import { useDebounced } from "./useDebounced";
 
 const ROLES: readonly Role[] = ["investor", "issuer", "dealer", "compliance", "admin"];
+const HEADINGS = [{ header: "User" }, { header: "Status" }, { header: "Joined" }, { header: "Roles" }];
 
 /** Users by role or e-mail prefix, with each user's roles edited in place (admins). */
 export function UsersScreen() {
   const [role, setRole] = useState<Role | "">("");
   const [email, setEmail] = useState("");
   const prefix = useDebounced(email.trim().toLowerCase());
-  const paging = useCursorPaging(`${role}|${prefix}`);
   const me = useMe();
-  const users = useQuery({
-    queryKey: ["admin", "users", "list", { role, prefix, cursor: paging.cursor }],
-    queryFn: () =>
+  const { query: users, paging } = usePagedQuery({
+    queryKey: ["admin", "users", "list"],
+    filters: { role, prefix },
+    fetchPage: (cursor) =>
       unwrap(
         api.GET("/api/v1/admin/users", {
-          params: { query: { limit: 50, cursor: paging.cursor, role: role || null, email_prefix: prefix || null } },
+          params: { query: { limit: 50, cursor, role: role || null, email_prefix: prefix || null } },
         }),
       ),
-    placeholderData: keepPreviousData,
   });
 
   return (
     <Page title="Users and roles">
-      <form className={styles.filters} role="search" onSubmit={(event) => event.preventDefault()}>
+      <FilterBar>
         <Field label="E-mail starts with">
           <input type="search" value={email} maxLength={254} onChange={(event) => setEmail(event.target.value)} />
         </Field>
-        <Field label="Role">
-          <select value={role} onChange={(event) => setRole(event.target.value as Role | "")}>
-            <option value="">Any role</option>
-            {ROLES.map((value) => (
-              <option key={value} value={value}>
-                {humanize(value)}
-              </option>
-            ))}
-          </select>
-        </Field>
-      </form>
-      <QueryState query={users} isEmpty={(page) => page.items.length === 0} empty="No users match these filters.">
-        {(page) => (
-          <>
-            <div className="table-scroll">
-              <table>
-                <caption className={styles.caption}>Users in order of sign-up</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Joined</th>
-                    <th scope="col">Roles</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((user) => (
-                    <UserRow key={user.id} user={user} isMe={user.id === me.data?.id} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager paging={paging} nextCursor={page.next_cursor} label="Users" />
-          </>
+        <FilterSelect label="Role" value={role} onChange={setRole} options={ROLES} any="Any role" />
+      </FilterBar>
+      <PagedList query={users} paging={paging} label="Users" empty="No users match these filters.">
+        {(items) => (
+          <Table headings={HEADINGS} caption="Users in order of sign-up">
+            <tbody>
+              {items.map((user) => (
+                <UserRow key={user.id} user={user} isMe={user.id === me.data?.id} />
+              ))}
+            </tbody>
+          </Table>
         )}
-      </QueryState>
+      </PagedList>
     </Page>
   );
 }
@@ -122,7 +102,7 @@ function UserRow({ user, isMe }: { user: Me; isMe: boolean }) {
           }}
         >
           <fieldset className={styles.roles}>
-            <legend className={styles.visuallyHidden}>Roles of {user.email}</legend>
+            <legend className="sr-only">Roles of {user.email}</legend>
             {ROLES.map((role) => (
               <label key={role}>
                 <input

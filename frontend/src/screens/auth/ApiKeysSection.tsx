@@ -4,13 +4,16 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 import { api, unwrap, type components } from "../../api/client";
+import { CopyButton } from "../../components/CopyButton";
+import { DataTable, type Column } from "../../components/DataTable";
 import { Field } from "../../components/Field";
+import { FormFooter } from "../../components/FormFooter";
+import { Panel } from "../../components/Panel";
 import { ErrorState, QueryState } from "../../components/States";
+import { today } from "../../lib/dates";
+import { formatDateTime, formatLocalDate } from "../../lib/format";
+import { useFormProblem } from "../../lib/formProblem";
 import styles from "./Auth.module.css";
-import { CopyButton } from "./shared/CopyButton";
-import { FormAlert } from "./shared/FormAlert";
-import { formatDate, formatDateTime } from "./shared/format";
-import { useFormProblem } from "./shared/useFormProblem";
 
 type ApiKey = components["schemas"]["ApiKeyOut"];
 type CreatedKey = components["schemas"]["ApiKeyCreated"];
@@ -23,8 +26,7 @@ export function ApiKeysSection() {
   const [created, setCreated] = useState<CreatedKey | null>(null);
 
   return (
-    <section className="panel" aria-labelledby="api-keys-heading">
-      <h2 id="api-keys-heading">API keys</h2>
+    <Panel title="API keys">
       <p className="muted">
         Keys let your own programs use the Liquibond API as you. Send one in the <code>Authorization: Bearer</code>{" "}
         header. Anyone holding a key can act with its permissions, so revoke keys you no longer use.
@@ -35,7 +37,7 @@ export function ApiKeysSection() {
       </QueryState>
       <h3>Create an API key</h3>
       <CreateKeyForm onCreated={setCreated} />
-    </section>
+    </Panel>
   );
 }
 
@@ -45,49 +47,26 @@ function keyStatus(key: ApiKey, now: number): "Revoked" | "Expired" | "Active" {
   return "Active";
 }
 
+const KEY_COLUMNS: readonly Column<ApiKey>[] = [
+  { header: "Name", cell: (key) => key.name },
+  { header: "Key", cell: (key) => <code>{key.prefix}…</code> },
+  { header: "Permissions", cell: (key) => key.scopes.join(", ") },
+  { header: "Created", cell: (key) => formatDateTime(key.created_at) },
+  { header: "Last used", cell: (key) => (key.last_used_at ? formatDateTime(key.last_used_at) : "Never") },
+  { header: "Expires", cell: (key) => (key.expires_at ? formatLocalDate(key.expires_at) : "Never") },
+];
+
 function KeyTable({ keys }: { keys: ApiKey[] }) {
   const now = Date.now();
-  return (
-    <div className="table-scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Key</th>
-            <th scope="col">Permissions</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span className="muted">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((key) => {
-            const status = keyStatus(key, now);
-            return (
-              <tr key={key.id}>
-                <td>{key.name}</td>
-                <td>
-                  <code>{key.prefix}…</code>
-                </td>
-                <td>{key.scopes.join(", ")}</td>
-                <td>{formatDateTime(key.created_at)}</td>
-                <td>{key.last_used_at ? formatDateTime(key.last_used_at) : "Never"}</td>
-                <td>{key.expires_at ? formatDate(key.expires_at) : "Never"}</td>
-                <td>
-                  <span className="badge">{status}</span>
-                </td>
-                <td>{status === "Active" && <RevokeKey apiKey={key} />}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
-  );
+  const columns: Column<ApiKey>[] = [
+    ...KEY_COLUMNS,
+    { header: "Status", cell: (key) => <span className="badge">{keyStatus(key, now)}</span> },
+    {
+      header: <span className="muted">Actions</span>,
+      cell: (key) => keyStatus(key, now) === "Active" && <RevokeKey apiKey={key} />,
+    },
+  ];
+  return <DataTable columns={columns} rows={keys} rowKey={(key) => key.id} />;
 }
 
 function RevokeKey({ apiKey }: { apiKey: ApiKey }) {
@@ -138,16 +117,10 @@ function NewKey({ apiKey, onDone }: { apiKey: CreatedKey; onDone: () => void }) 
   );
 }
 
-/** Today's date in the viewer's calendar, as a date input holds it. */
-function todayIso(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
-}
-
 const createSchema = z.object({
   name: z.string().trim().min(1, "Name the key, e.g. after the program using it.").max(100, "Use at most 100 characters."),
   scopes: z.array(z.enum(["read", "write"])).min(1, "Choose at least one permission."),
-  expires_on: z.string().refine((value) => value === "" || value > todayIso(), "Choose a date after today."),
+  expires_on: z.string().refine((value) => value === "" || value > today(), "Choose a date after today."),
 });
 type CreateValues = z.infer<typeof createSchema>;
 
@@ -207,14 +180,11 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) 
         )}
       </fieldset>
       <Field label="Expires on" error={formState.errors.expires_on?.message} hint="Optional; leave empty for a key that does not expire.">
-        <input {...register("expires_on")} type="date" min={todayIso()} />
+        <input {...register("expires_on")} type="date" min={today()} />
       </Field>
-      <FormAlert message={problem.message} />
-      <div>
-        <button type="submit" className="primary" disabled={create.isPending}>
-          Create API key
-        </button>
-      </div>
+      <FormFooter message={problem.message} pending={create.isPending}>
+        Create API key
+      </FormFooter>
     </form>
   );
 }

@@ -6,12 +6,12 @@ import { useForm } from "react-hook-form";
 import { ApiProblem } from "../../api/problem";
 import { Field } from "../../components/Field";
 import { Page } from "../../components/Page";
+import { ErrorNotice } from "../../components/States";
+import { useFormProblem } from "../../lib/formProblem";
 import { useSignedIn } from "../../lib/me";
 import styles from "./Auth.module.css";
 import { loginRequest, loginSchema, safeRedirect, signIn, type LoginValues } from "./credentials";
 import { SecondFactorFields } from "./SecondFactorFields";
-import { FormAlert } from "./shared/FormAlert";
-import { useFormProblem } from "./shared/useFormProblem";
 
 const route = getRouteApi("/login");
 
@@ -85,7 +85,7 @@ export function LoginScreen() {
               />
             </>
           )}
-          <FormAlert message={problem.message} />
+          <ErrorNotice message={problem.message} />
           <button type="submit" className="primary" disabled={login.isPending}>
             Sign in
           </button>

@@ -5,10 +5,10 @@ import { useForm } from "react-hook-form";
 import { api, unwrap } from "../../api/client";
 import { Field } from "../../components/Field";
 import { Page } from "../../components/Page";
+import { ErrorNotice } from "../../components/States";
+import { useFormProblem } from "../../lib/formProblem";
 import styles from "./Auth.module.css";
 import { PASSWORD_MIN, registerSchema, signIn, type RegisterValues } from "./credentials";
-import { FormAlert } from "./shared/FormAlert";
-import { useFormProblem } from "./shared/useFormProblem";
 
 /** Open an investor account, sign in with it and continue to identity verification. */
 export function RegisterScreen() {
@@ -70,7 +70,7 @@ export function RegisterScreen() {
           <Field label="Confirm password" error={formState.errors.confirm_password?.message}>
             <input {...register("confirm_password")} type="password" autoComplete="new-password" />
           </Field>
-          <FormAlert message={problem.message} />
+          <ErrorNotice message={problem.message} />
           <button type="submit" className="primary" disabled={create.isPending}>
             Create account
           </button>

@@ -4,15 +4,16 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 import { api, unwrap, type components } from "../../api/client";
-import { ErrorState, Loading } from "../../components/States";
+import { CopyButton } from "../../components/CopyButton";
 import { Field } from "../../components/Field";
+import { FormFooter } from "../../components/FormFooter";
+import { Panel } from "../../components/Panel";
+import { ErrorNotice, ErrorState, Loading } from "../../components/States";
+import { useFormProblem } from "../../lib/formProblem";
 import { useMe } from "../../lib/me";
 import styles from "./Auth.module.css";
 import { secondFactor, secondFactorSchema, type SecondFactorValues } from "./credentials";
 import { SecondFactorFields } from "./SecondFactorFields";
-import { CopyButton } from "./shared/CopyButton";
-import { FormAlert } from "./shared/FormAlert";
-import { useFormProblem } from "./shared/useFormProblem";
 import { groupInFours, totpSettings } from "./totp";
 
 type Enrolment = components["schemas"]["TotpEnrolment"];
@@ -42,10 +43,7 @@ export function TwoFactorSection() {
   else body = <StartEnrolment onStarted={setEnrolment} />;
 
   return (
-    <section className="panel" aria-labelledby="two-factor-heading">
-      <h2 id="two-factor-heading">Two-factor login</h2>
-      {body}
-    </section>
+    <Panel title="Two-factor login">{body}</Panel>
   );
 }
 
@@ -141,7 +139,7 @@ function ConfirmEnrolment({
               className={styles.code}
             />
           </Field>
-          <FormAlert message={problem.message} />
+          <ErrorNotice message={problem.message} />
           <div className={styles.actions}>
             <button type="submit" className="primary" disabled={confirm.isPending}>
               Turn on two-factor login
@@ -222,12 +220,9 @@ function DisableTwoFactor() {
           codeError={form.formState.errors.totp_code?.message}
           recoveryError={form.formState.errors.recovery_code?.message}
         />
-        <FormAlert message={problem.message} />
-        <div>
-          <button type="submit" disabled={disable.isPending}>
-            Turn off two-factor login
-          </button>
-        </div>
+        <FormFooter message={problem.message} pending={disable.isPending} primary={false}>
+          Turn off two-factor login
+        </FormFooter>
       </form>
     </>
   );

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Field } from "../../components/Field";
-import { useInstrumentList } from "../portfolio/shared/instruments";
+import { useInstrumentList } from "../../lib/instruments";
 import { rangeError, type CommonFilters } from "./filters";
 import styles from "./History.module.css";
 

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
+import { LoadMore } from "../../components/LoadMore";
 import { Empty, ErrorState, Loading } from "../../components/States";
-import { errorMessage } from "../../api/problem";
 import { isFiltered, rangeError, type CommonFilters } from "./filters";
 import type { CursorList } from "./paging";
 import styles from "./History.module.css";
@@ -27,18 +27,9 @@ export function HistoryList<T extends { created_at: string }>({
   if (rangeError(filters)) return <Empty>Fix the date range to see your {noun.many}.</Empty>;
 
   const loadMore = (
-    <div className={styles.more}>
-      {canLoadMore && (
-        <button type="button" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
-          {query.isFetchingNextPage ? "Loading…" : "Load more"}
-        </button>
-      )}
-      {(query.isFetchNextPageError || query.isRefetchError) && (
-        <span className="field-error" role="alert">
-          {errorMessage(query.error)}
-        </span>
-      )}
-    </div>
+    <LoadMore query={query} more={canLoadMore}>
+      Load more
+    </LoadMore>
   );
 
   if (rows.length === 0) {

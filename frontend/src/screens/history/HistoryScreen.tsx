@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Page } from "../../components/Page";
 import { NO_ORDER_FILTERS, NO_TRADE_FILTERS, type OrderFilters, type TradeFilters } from "./filters";
 import { OrdersTab } from "./OrdersTab";
-import { Tabs } from "./Tabs";
+import { Tabs } from "../../components/Tabs";
 import { TradesTab } from "./TradesTab";
 
 type HistoryTab = "orders" | "trades";

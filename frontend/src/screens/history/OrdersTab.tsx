@@ -2,15 +2,19 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api, unwrap, type components } from "../../api/client";
 import { errorMessage } from "../../api/problem";
-import { Field } from "../../components/Field";
+import { Table } from "../../components/DataTable";
+import { FilterSelect } from "../../components/FilterBar";
+import { InstrumentById } from "../../components/InstrumentName";
+import { SideLabel } from "../../components/SideLabel";
+import { ErrorNotice } from "../../components/States";
+import { BALANCES_KEY } from "../../lib/balances";
 import { formatPrice, formatQuantity } from "../../lib/decimal";
-import { formatDateTime, humanize } from "../portfolio/shared/format";
-import { InstrumentById } from "../portfolio/shared/InstrumentCell";
-import { useLiveChannel, useRefresher } from "../portfolio/shared/live";
-import { SideLabel } from "../portfolio/shared/SideLabel";
+import { formatDateTime, humanize } from "../../lib/format";
+import { useLiveChannel, useRefresher } from "../../lib/live";
+import { OPEN_STATES, ORDER_STATES, ORDER_TYPES } from "../../lib/orders";
 import { HistoryFilters } from "./HistoryFilters";
 import { HistoryList } from "./HistoryList";
-import { NO_ORDER_FILTERS, OPEN_STATES, ORDER_STATES, ordersQuery, type OrderFilters } from "./filters";
+import { NO_ORDER_FILTERS, ordersQuery, type OrderFilters } from "./filters";
 import { useCursorList } from "./paging";
 import styles from "./History.module.css";
 
@@ -18,6 +22,21 @@ type Order = components["schemas"]["OrderOut"];
 
 const PAGE_SIZE = 50;
 const ORDERS_KEY = ["orders"] as const;
+const SIDES = ["buy", "sell"] as const;
+const STATUSES = ["open", ...ORDER_STATES] as const;
+const HEADINGS = [
+  { header: "Time" },
+  { header: "Instrument" },
+  { header: "Side" },
+  { header: "Type" },
+  { header: "TIF" },
+  { header: "Price / yield", num: true },
+  { header: "Quantity", num: true },
+  { header: "Filled", num: true },
+  { header: "Status" },
+  { header: "Reject reason" },
+  { header: "Actions" },
+];
 
 /** My orders, newest first, filtered and paged, with a cancel for each open one. */
 export function OrdersTab({
@@ -45,36 +64,23 @@ export function OrdersTab({
         onChange={onFilters}
         onClear={() => onFilters(NO_ORDER_FILTERS)}
       >
-        <Field label="Side">
-          <select
-            value={filters.side}
-            onChange={(event) => onFilters({ ...filters, side: event.target.value as OrderFilters["side"] })}
-          >
-            <option value="">Buy and sell</option>
-            <option value="buy">Buy</option>
-            <option value="sell">Sell</option>
-          </select>
-        </Field>
-        <Field label="Status">
-          <select
-            value={filters.status}
-            onChange={(event) => onFilters({ ...filters, status: event.target.value as OrderFilters["status"] })}
-          >
-            <option value="">Any status</option>
-            <option value="open">Open (can still trade)</option>
-            {ORDER_STATES.map((state) => (
-              <option key={state} value={state}>
-                {humanize(state)}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <FilterSelect
+          label="Side"
+          value={filters.side}
+          onChange={(side) => onFilters({ ...filters, side })}
+          options={SIDES}
+          any="Buy and sell"
+        />
+        <FilterSelect
+          label="Status"
+          value={filters.status}
+          onChange={(status) => onFilters({ ...filters, status })}
+          options={STATUSES}
+          any="Any status"
+          optionLabel={(status) => (status === "open" ? "Open (can still trade)" : humanize(status))}
+        />
       </HistoryFilters>
-      {cancel.isError && (
-        <p className="notice notice-error" role="alert">
-          Could not cancel the order: {errorMessage(cancel.error)}
-        </p>
-      )}
+      <ErrorNotice message={cancel.isError ? `Could not cancel the order: ${errorMessage(cancel.error)}` : null} />
       <HistoryList
         list={list}
         filters={filters}
@@ -86,35 +92,18 @@ export function OrdersTab({
         }
       >
         {(orders) => (
-          <div className="table-scroll">
-            <table aria-label="Orders">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Instrument</th>
-                  <th scope="col">Side</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">TIF</th>
-                  <th scope="col" className="num">Price / yield</th>
-                  <th scope="col" className="num">Quantity</th>
-                  <th scope="col" className="num">Filled</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Reject reason</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {orders.map((order) => (
-                  <OrderRow
-                    key={order.id}
-                    order={order}
-                    cancelling={cancel.isPending && cancel.variables === order.id}
-                    onCancel={() => cancel.mutate(order.id)}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table headings={HEADINGS} label="Orders">
+            <tbody>
+              {orders.map((order) => (
+                <OrderRow
+                  key={order.id}
+                  order={order}
+                  cancelling={cancel.isPending && cancel.variables === order.id}
+                  onCancel={() => cancel.mutate(order.id)}
+                />
+              ))}
+            </tbody>
+          </Table>
         )}
       </HistoryList>
     </>
@@ -131,7 +120,7 @@ function useCancelOrder() {
       Promise.all([
         queryClient.invalidateQueries({ queryKey: ORDERS_KEY }),
         queryClient.invalidateQueries({ queryKey: ["portfolio"] }),
-        queryClient.invalidateQueries({ queryKey: ["accounts"] }),
+        queryClient.invalidateQueries({ queryKey: BALANCES_KEY }),
       ]),
   });
 }
@@ -140,14 +129,14 @@ function useCancelOrder() {
 function OrderRow({ order, cancelling, onCancel }: { order: Order; cancelling: boolean; onCancel: () => void }) {
   return (
     <tr>
-      <td>{formatDateTime(order.created_at)}</td>
+      <td>{formatDateTime(order.created_at, { seconds: true })}</td>
       <td>
         <InstrumentById id={order.instrument_id} />
       </td>
       <td>
         <SideLabel side={order.side} />
       </td>
-      <td>{humanize(order.order_type)}</td>
+      <td>{ORDER_TYPES[order.order_type]}</td>
       <td>{order.time_in_force.toUpperCase()}</td>
       <td className="num">
         <OrderPrice order={order} />

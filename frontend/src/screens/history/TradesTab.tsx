@@ -1,7 +1,7 @@
 import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../../api/client";
-import { useLiveChannel, useRefresher } from "../portfolio/shared/live";
-import { TradesTable } from "../portfolio/shared/TradesTable";
+import { useLiveChannel, useRefresher } from "../../lib/live";
+import { TradesTable } from "../../components/TradesTable";
 import { HistoryFilters } from "./HistoryFilters";
 import { HistoryList } from "./HistoryList";
 import { NO_TRADE_FILTERS, type TradeFilters } from "./filters";

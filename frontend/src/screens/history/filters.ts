@@ -1,7 +1,7 @@
 import type { components } from "../../api/client";
+import type { OrderState } from "../../lib/orders";
 import type { DateRange } from "./paging";
 
-export type OrderState = components["schemas"]["OrderState"];
 export type OrderSide = components["schemas"]["OrderSide"];
 
 /** Filters both lists share: an instrument ("" for any) and a date range. */
@@ -19,21 +19,6 @@ export type TradeFilters = CommonFilters;
 
 export const NO_ORDER_FILTERS: OrderFilters = { instrumentId: "", from: "", to: "", side: "", status: "" };
 export const NO_TRADE_FILTERS: TradeFilters = { instrumentId: "", from: "", to: "" };
-
-/** Every order status, in lifecycle order. */
-export const ORDER_STATES: readonly OrderState[] = [
-  "queued",
-  "pending_trigger",
-  "new",
-  "partially_filled",
-  "filled",
-  "cancelled",
-  "expired",
-  "rejected",
-];
-
-/** Statuses of an order that can still trade, and so be cancelled. */
-export const OPEN_STATES: ReadonlySet<OrderState> = new Set(["queued", "pending_trigger", "new", "partially_filled"]);
 
 /** The date range's problem, if any (the lists cannot show a range that ends before it starts). */
 export function rangeError(range: DateRange): string | undefined {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isFiltered, NO_ORDER_FILTERS, ordersQuery, rangeError } from "./filters";
-import { rowsInRange, type CursorPage } from "./paging";
+import type { CursorPage } from "../../lib/paging";
+import { rowsInRange } from "./paging";
 
 /** A row created at local noon of a day ("2026-11-20"). */
 function row(day: string): { id: string; created_at: string } {

@@ -1,11 +1,6 @@
 import { useInfiniteQuery, type InfiniteData, type QueryKey, type UseInfiniteQueryResult } from "@tanstack/react-query";
-import { onLocalDayWithin } from "../portfolio/shared/format";
-
-/** A page of a cursor-paged list, as the API answers it. */
-export interface CursorPage<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+import { onLocalDayWithin } from "../../lib/dates";
+import type { CursorPage } from "../../lib/paging";
 
 /** A window of local calendar days ("" for an open end). */
 export interface DateRange {

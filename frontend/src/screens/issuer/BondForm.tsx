@@ -2,31 +2,22 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
 import { useId } from "react";
 import { useForm } from "react-hook-form";
-import type { components } from "../../api/client";
-import { ApiProblem } from "../../api/problem";
 import { Field } from "../../components/Field";
-import { ErrorState } from "../../components/States";
+import { ErrorNotice } from "../../components/States";
+import { useFormProblem } from "../../lib/formProblem";
+import type { Instrument } from "../../lib/instruments";
 import {
   bondFormSchema,
   CALENDARS,
   DAY_COUNTS,
+  EMPTY_BOND,
   FREQUENCIES,
   SETTLEMENT_CYCLES,
   type BondFormValues,
 } from "./bondForm";
 import styles from "./issuer.module.css";
 
-type Instrument = components["schemas"]["InstrumentOut"];
-
-/** Put a problem's field errors ("body.isin", or a taken ISIN) on the form's matching fields. */
-function showFieldErrors(error: unknown, setError: (field: keyof BondFormValues, message: string) => void, values: BondFormValues) {
-  if (!(error instanceof ApiProblem)) return;
-  if (error.code === "instrument.isin_taken") setError("isin", error.detail);
-  for (const { field, message } of error.errors) {
-    const name = field.replace(/^body\./, "");
-    if (name in values) setError(name as keyof BondFormValues, message);
-  }
-}
+const FIELDS = Object.keys(EMPTY_BOND) as (keyof BondFormValues)[];
 
 /**
  * Every term of a bond, validated as the server does. Creating asks for the ISIN; editing a draft
@@ -48,18 +39,21 @@ export function BondForm({
   const form = useForm<BondFormValues>({ resolver: zodResolver(bondFormSchema), defaultValues: initial, mode: "onTouched" });
   const errors = form.formState.errors;
   const queueHintId = useId();
-  const mutation = useMutation({
-    mutationFn: save,
-    onSuccess: onSaved,
-    onError: (error, values) => showFieldErrors(error, (name, message) => form.setError(name, { message }), values),
-  });
+  // A problem's field errors ("body.isin", or a taken ISIN) go on the matching fields.
+  const problem = useFormProblem(form.setError, FIELDS, { "instrument.isin_taken": "isin" });
+  const mutation = useMutation({ mutationFn: save, onSuccess: onSaved, onError: problem.show });
 
   return (
     <form
       className={styles.bondForm}
       noValidate
       aria-label={editing ? "Edit draft" : "Draft a bond"}
-      onSubmit={(event) => void form.handleSubmit((values) => mutation.mutate(values))(event)}
+      onSubmit={(event) =>
+        void form.handleSubmit((values) => {
+          problem.clear();
+          mutation.mutate(values);
+        })(event)
+      }
     >
       <fieldset>
         <legend>Identity and rating</legend>
@@ -190,7 +184,7 @@ export function BondForm({
         </small>
       </fieldset>
 
-      {mutation.isError && <ErrorState error={mutation.error} />}
+      <ErrorNotice message={problem.message} />
       <div className={styles.formButtons}>
         <button type="submit" className="primary" disabled={mutation.isPending}>
           {mutation.isPending ? "Saving…" : "Save draft"}

@@ -1,18 +1,21 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { api, unwrap, type components } from "../../api/client";
+import { DataTable, Table, type Column } from "../../components/DataTable";
+import { PagedList } from "../../components/Pager";
+import { Panel } from "../../components/Panel";
 import { QueryState } from "../../components/States";
-import { formatMoney, formatQuantity } from "../../lib/decimal";
-import { formatDate, formatDateTime, humanize } from "../admin/format";
-import { currencyScale } from "../admin/money";
-import { Pager, useCursorPaging } from "../admin/paging";
-import { StatusBadge, type Tone } from "../admin/StatusBadge";
-import { UserName, useUserDirectory } from "../admin/users";
+import { StatusBadge, type Tone } from "../../components/StatusBadge";
+import { UserName } from "../../components/UserName";
+import { currencyScale, formatMoney, formatQuantity } from "../../lib/decimal";
+import { formatDate, formatDateTime, humanize } from "../../lib/format";
+import { usePagedQuery } from "../../lib/paging";
+import { useUserDirectory } from "../../lib/users";
 import { useHolders } from "./HoldersSection";
-import adminStyles from "../admin/admin.module.css";
 
 type Action = components["schemas"]["ActionOut"];
 type ActionStatus = components["schemas"]["ActionStatus"];
+type Entitlement = components["schemas"]["EntitlementOut"];
 
 const TONES: Record<ActionStatus, Tone> = {
   scheduled: "neutral",
@@ -22,85 +25,76 @@ const TONES: Record<ActionStatus, Tone> = {
   cancelled: "neutral",
 };
 
+const HEADINGS = [
+  { header: "Kind" },
+  { header: "Status" },
+  { header: "Record date" },
+  { header: "Payment date" },
+  { header: "Per unit", num: true },
+  { header: "Holders", num: true },
+  { header: "Gross", num: true },
+  { header: "Tax withheld", num: true },
+  { header: "Payments" },
+];
+
 /** A bond's coupons, redemption and calls by payment date, each opening onto its payments. */
 export function CorporateActionsSection({ instrumentId }: { instrumentId: string }) {
-  const paging = useCursorPaging(instrumentId);
   const [open, setOpen] = useState<string | null>(null);
-  const actions = useQuery({
-    queryKey: ["corporate-actions", { instrumentId, cursor: paging.cursor }],
-    queryFn: () =>
-      unwrap(api.GET("/api/v1/corporate-actions", { params: { query: { instrument_id: instrumentId, limit: 50, cursor: paging.cursor } } })),
-    placeholderData: keepPreviousData,
+  const { query: actions, paging } = usePagedQuery({
+    queryKey: ["corporate-actions"],
+    filters: { instrumentId },
+    fetchPage: (cursor) =>
+      unwrap(api.GET("/api/v1/corporate-actions", { params: { query: { instrument_id: instrumentId, limit: 50, cursor } } })),
   });
   return (
-    <section className={`panel ${adminStyles.section}`} aria-labelledby="actions-title">
-      <h2 id="actions-title">Corporate actions</h2>
-      <QueryState query={actions} isEmpty={(page) => page.items.length === 0} empty="No corporate actions yet.">
-        {(page) => (
-          <>
-            <div className="table-scroll">
-              <table>
-                <caption className={adminStyles.caption}>By payment date; holders and totals once the register is read</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Record date</th>
-                    <th scope="col">Payment date</th>
-                    <th scope="col" className="num">Per unit</th>
-                    <th scope="col" className="num">Holders</th>
-                    <th scope="col" className="num">Gross</th>
-                    <th scope="col" className="num">Tax withheld</th>
-                    <th scope="col">Payments</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((action) => {
-                    const scale = currencyScale(action.currency);
-                    const expanded = open === action.id;
-                    return (
-                      <Fragment key={action.id}>
-                        <tr>
-                          <td>{humanize(action.kind)}</td>
-                          <td>
-                            <StatusBadge status={action.status} tone={TONES[action.status]} />
-                            {action.status_reason && <div className="muted">{action.status_reason}</div>}
-                          </td>
-                          <td>{formatDate(action.record_date)}</td>
-                          <td>{formatDate(action.payment_date)}</td>
-                          <td className="num">{formatMoney(action.amount_per_unit, scale, action.currency)}</td>
-                          <td className="num">{formatQuantity(action.holders)}</td>
-                          <td className="num">{formatMoney(action.gross, scale, action.currency)}</td>
-                          <td className="num">{formatMoney(action.tax, scale, action.currency)}</td>
-                          <td>
-                            <button
-                              type="button"
-                              aria-expanded={expanded}
-                              aria-controls={`payments-${action.id}`}
-                              onClick={() => setOpen(expanded ? null : action.id)}
-                            >
-                              {expanded ? "Hide payments" : "Show payments"}
-                            </button>
-                          </td>
-                        </tr>
-                        {expanded && (
-                          <tr id={`payments-${action.id}`}>
-                            <td colSpan={9}>
-                              <ActionPayments action={action} />
-                            </td>
-                          </tr>
-                        )}
-                      </Fragment>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-            <Pager paging={paging} nextCursor={page.next_cursor} label="Corporate actions" />
-          </>
+    <Panel title="Corporate actions">
+      <PagedList query={actions} paging={paging} label="Corporate actions" empty="No corporate actions yet.">
+        {(items) => (
+          <Table headings={HEADINGS} caption="By payment date; holders and totals once the register is read">
+            <tbody>
+              {items.map((action) => {
+                const money = (minor: number | null) => formatMoney(minor, currencyScale(action.currency), action.currency);
+                const expanded = open === action.id;
+                return (
+                  <Fragment key={action.id}>
+                    <tr>
+                      <td>{humanize(action.kind)}</td>
+                      <td>
+                        <StatusBadge status={action.status} tone={TONES[action.status]} />
+                        {action.status_reason && <div className="muted">{action.status_reason}</div>}
+                      </td>
+                      <td>{formatDate(action.record_date)}</td>
+                      <td>{formatDate(action.payment_date)}</td>
+                      <td className="num">{money(action.amount_per_unit)}</td>
+                      <td className="num">{formatQuantity(action.holders)}</td>
+                      <td className="num">{money(action.gross)}</td>
+                      <td className="num">{money(action.tax)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          aria-expanded={expanded}
+                          aria-controls={`payments-${action.id}`}
+                          onClick={() => setOpen(expanded ? null : action.id)}
+                        >
+                          {expanded ? "Hide payments" : "Show payments"}
+                        </button>
+                      </td>
+                    </tr>
+                    {expanded && (
+                      <tr id={`payments-${action.id}`}>
+                        <td colSpan={HEADINGS.length}>
+                          <ActionPayments action={action} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                );
+              })}
+            </tbody>
+          </Table>
         )}
-      </QueryState>
-    </section>
+      </PagedList>
+    </Panel>
   );
 }
 
@@ -114,8 +108,7 @@ function ActionPayments({ action }: { action: Action }) {
   const register = useHolders(action.instrument_id);
   const names = new Map(register.data?.holders.map((holder) => [holder.user_id, holder.display_name]));
   const directory = useUserDirectory(detail.data?.entitlements.map((e) => e.user_id) ?? []);
-  const scale = currencyScale(action.currency);
-  const money = (minor: number) => formatMoney(minor, scale, action.currency);
+  const money = (minor: number) => formatMoney(minor, currencyScale(action.currency), action.currency);
   return (
     <QueryState
       query={detail}
@@ -124,41 +117,36 @@ function ActionPayments({ action }: { action: Action }) {
     >
       {(data) => {
         const paid = new Map(data.payments.map((payment) => [payment.user_id, payment]));
+        const columns: Column<Entitlement>[] = [
+          {
+            header: "Holder",
+            cell: (entitlement) =>
+              names.has(entitlement.user_id) ? (
+                <span title={entitlement.user_id}>{names.get(entitlement.user_id)}</span>
+              ) : (
+                <UserName id={entitlement.user_id} directory={directory.data} />
+              ),
+          },
+          { header: "Units", num: true, cell: (entitlement) => formatQuantity(entitlement.units) },
+          { header: "Gross", num: true, cell: (entitlement) => money(entitlement.gross) },
+          { header: "Tax", num: true, cell: (entitlement) => money(entitlement.tax) },
+          { header: "Net", num: true, cell: (entitlement) => money(entitlement.net) },
+          {
+            header: "Paid",
+            cell: (entitlement) => {
+              const payment = paid.get(entitlement.user_id);
+              return payment ? formatDateTime(payment.paid_at) : <span className="muted">Not yet</span>;
+            },
+          },
+        ];
         return (
-          <table>
-            <caption className={adminStyles.caption}>Entitlements and payments</caption>
-            <thead>
-              <tr>
-                <th scope="col">Holder</th>
-                <th scope="col" className="num">Units</th>
-                <th scope="col" className="num">Gross</th>
-                <th scope="col" className="num">Tax</th>
-                <th scope="col" className="num">Net</th>
-                <th scope="col">Paid</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.entitlements.map((entitlement) => {
-                const payment = paid.get(entitlement.user_id);
-                return (
-                  <tr key={entitlement.user_id}>
-                    <td>
-                      {names.has(entitlement.user_id) ? (
-                        <span title={entitlement.user_id}>{names.get(entitlement.user_id)}</span>
-                      ) : (
-                        <UserName id={entitlement.user_id} directory={directory.data} />
-                      )}
-                    </td>
-                    <td className="num">{formatQuantity(entitlement.units)}</td>
-                    <td className="num">{money(entitlement.gross)}</td>
-                    <td className="num">{money(entitlement.tax)}</td>
-                    <td className="num">{money(entitlement.net)}</td>
-                    <td>{payment ? formatDateTime(payment.paid_at) : <span className="muted">Not yet</span>}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <DataTable
+            columns={columns}
+            rows={data.entitlements}
+            rowKey={(entitlement) => entitlement.user_id}
+            caption="Entitlements and payments"
+            scroll={false}
+          />
         );
       }}
     </QueryState>

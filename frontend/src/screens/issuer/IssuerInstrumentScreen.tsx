@@ -1,17 +1,17 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { useState } from "react";
-import { api, unwrap, type components } from "../../api/client";
+import { api, unwrap } from "../../api/client";
+import { ADMIN_COMMANDS, InstrumentActions, type InstrumentCommand } from "../../components/InstrumentActions";
 import { Page } from "../../components/Page";
+import { Panel } from "../../components/Panel";
 import { QueryState } from "../../components/States";
-import { formatMoney, formatQuantity } from "../../lib/decimal";
+import { InstrumentStatusBadge } from "../../components/StatusBadge";
+import { Term, Terms } from "../../components/Terms";
+import { currencyScale, formatMoney, formatQuantity } from "../../lib/decimal";
+import { formatDate } from "../../lib/format";
+import { instrumentKey, instrumentQuery, type Instrument } from "../../lib/instruments";
 import { hasRole, useMe } from "../../lib/me";
-import adminStyles from "../admin/admin.module.css";
-import { formatDate } from "../admin/format";
-import { ADMIN_COMMANDS, InstrumentActions, type InstrumentCommand } from "../admin/InstrumentActions";
-import { currencyScale } from "../admin/money";
-import { InstrumentStatusBadge } from "../admin/StatusBadge";
-import { Term } from "../admin/Term";
 import { BondForm } from "./BondForm";
 import { fromInstrument, FREQUENCIES, toUpdate } from "./bondForm";
 import { CashflowsSection } from "./CashflowsSection";
@@ -19,18 +19,13 @@ import { CorporateActionsSection } from "./CorporateActionsSection";
 import { HoldersSection } from "./HoldersSection";
 import { StatusHistory } from "./StatusHistory";
 
-type Instrument = components["schemas"]["InstrumentOut"];
-
 const route = getRouteApi("/issuer/$instrumentId");
 const ISSUER_COMMANDS: readonly InstrumentCommand[] = ["submit"];
 
 /** One bond for its issuer (or an admin): terms, status, holders, corporate actions and cash flows. */
 export function IssuerInstrumentScreen() {
   const { instrumentId } = route.useParams();
-  const instrument = useQuery({
-    queryKey: ["instruments", "detail", instrumentId],
-    queryFn: () => unwrap(api.GET("/api/v1/instruments/{instrument_id}", { params: { path: { instrument_id: instrumentId } } })),
-  });
+  const instrument = useQuery(instrumentQuery(instrumentId));
   return (
     <QueryState query={instrument}>{(data) => <InstrumentPage instrument={data} />}</QueryState>
   );
@@ -63,8 +58,7 @@ function InstrumentPage({ instrument }: { instrument: Instrument }) {
         <Link to={isOwner ? "/issuer" : "/admin/instruments"}>← {isOwner ? "My bonds" : "Instruments"}</Link>
       </p>
       {editing ? (
-        <section className={`panel ${adminStyles.section}`} aria-labelledby="edit-title">
-          <h2 id="edit-title">Edit draft</h2>
+        <Panel title="Edit draft">
           <BondForm
             initial={fromInstrument(instrument)}
             editing
@@ -77,15 +71,15 @@ function InstrumentPage({ instrument }: { instrument: Instrument }) {
               )
             }
             onSaved={(updated) => {
-              queryClient.setQueryData(["instruments", "detail", instrument.id], updated);
+              queryClient.setQueryData(instrumentKey(instrument.id), updated);
               void queryClient.invalidateQueries({ queryKey: ["instruments"] });
               setEditing(false);
             }}
             onCancel={() => setEditing(false)}
           />
-        </section>
+        </Panel>
       ) : (
-        <Terms instrument={instrument} />
+        <BondTerms instrument={instrument} />
       )}
       <StatusHistory instrument={instrument} />
       {issued ? (
@@ -102,15 +96,14 @@ function InstrumentPage({ instrument }: { instrument: Instrument }) {
 }
 
 /** The bond's terms and market parameters. */
-function Terms({ instrument: bond }: { instrument: Instrument }) {
+function BondTerms({ instrument: bond }: { instrument: Instrument }) {
   const scale = currencyScale(bond.currency);
   const frequency = FREQUENCIES[String(bond.coupon_frequency) as keyof typeof FREQUENCIES] ?? `${bond.coupon_frequency} a year`;
   return (
-    <section className={`panel ${adminStyles.section}`} aria-labelledby="terms-title">
-      <h2 id="terms-title">Terms</h2>
-      <dl className={adminStyles.terms}>
+    <Panel title="Terms">
+      <Terms>
         <Term label="ISIN">
-          <span className={adminStyles.mono}>{bond.isin}</span>
+          <span className="isin">{bond.isin}</span>
         </Term>
         <Term label="Status">
           <InstrumentStatusBadge status={bond.status} />
@@ -148,7 +141,7 @@ function Terms({ instrument: bond }: { instrument: Instrument }) {
             : "Round the clock"}
         </Term>
         <Term label="Reference curve">{bond.reference_curve ?? "None"}</Term>
-      </dl>
-    </section>
+      </Terms>
+    </Panel>
   );
 }

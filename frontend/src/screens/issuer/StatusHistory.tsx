@@ -1,13 +1,13 @@
 import { useQuery } from "@tanstack/react-query";
-import { api, unwrap, type components } from "../../api/client";
+import { api, unwrap } from "../../api/client";
+import { Panel } from "../../components/Panel";
 import { QueryState } from "../../components/States";
+import { UserName } from "../../components/UserName";
+import { formatDateTime, humanize } from "../../lib/format";
+import type { Instrument } from "../../lib/instruments";
 import { hasRole, useMe } from "../../lib/me";
-import { formatDateTime, humanize } from "../admin/format";
-import { UserName, useUserDirectory } from "../admin/users";
+import { useUserDirectory } from "../../lib/users";
 import styles from "./issuer.module.css";
-import adminStyles from "../admin/admin.module.css";
-
-type Instrument = components["schemas"]["InstrumentOut"];
 
 /**
  * Where the bond has been: its own timestamps for everyone, and for admins and compliance every
@@ -17,8 +17,7 @@ export function StatusHistory({ instrument }: { instrument: Instrument }) {
   const me = useMe();
   const overseer = hasRole(me.data, "admin", "compliance");
   return (
-    <section className={`panel ${adminStyles.section}`} aria-labelledby="history-title">
-      <h2 id="history-title">Status history</h2>
+    <Panel title="Status history">
       <ul className={styles.timeline}>
         <li>Drafted {formatDateTime(instrument.created_at)}</li>
         {instrument.listed_at && <li>Listed {formatDateTime(instrument.listed_at)}</li>}
@@ -34,7 +33,7 @@ export function StatusHistory({ instrument }: { instrument: Instrument }) {
         )}
       </ul>
       {overseer && <AuditTrail instrumentId={instrument.id} />}
-    </section>
+    </Panel>
   );
 }
 

@@ -5,8 +5,7 @@
  */
 import { z } from "zod";
 import type { components } from "../../api/client";
-import { compareDecimal, decimalToString, fromMinor, parseDecimal, toMinor, type Decimal } from "../../lib/decimal";
-import { currencyScale } from "../admin/money";
+import { compareDecimal, currencyScale, decimalToString, fromMinor, parseDecimal, toMinor, type Decimal } from "../../lib/decimal";
 import { isValidIsin } from "./isin";
 
 type InstrumentCreate = components["schemas"]["InstrumentCreate"];
@@ -45,44 +44,48 @@ interface DecimalRule {
   optional?: boolean;
 }
 
-/** A decimal typed as text, checked exactly against the server's bounds and decimal places. */
-function decimalText({ min, minInclusive, max, places, optional = false }: DecimalRule) {
+/**
+ * A decimal typed as text: "Required." when empty (unless `optional`), `notANumber` when it is not
+ * a plain decimal, else whatever `check` finds wrong with its exact value.
+ */
+function decimalField(
+  optional: boolean,
+  notANumber: string,
+  check: (value: Decimal, issue: (message: string) => void) => void,
+) {
   return z
     .string()
     .trim()
     .superRefine((text, ctx) => {
+      const issue = (message: string) => ctx.addIssue({ code: "custom", message });
       if (text === "") {
-        if (!optional) ctx.addIssue({ code: "custom", message: "Required." });
+        if (!optional) issue("Required.");
         return;
       }
       const value = parseDecimal(text);
-      if (!value) return ctx.addIssue({ code: "custom", message: "Enter a number, e.g. 7.25." });
-      if (toMinor(value, places) === null) ctx.addIssue({ code: "custom", message: `At most ${places} decimal places.` });
-      const low = compareDecimal(value, parseDecimal(min)!);
-      if (low < 0 || (low === 0 && !minInclusive)) {
-        ctx.addIssue({ code: "custom", message: minInclusive ? `At least ${min}.` : `More than ${min}.` });
-      }
-      if (compareDecimal(value, parseDecimal(max)!) > 0) ctx.addIssue({ code: "custom", message: `At most ${max}.` });
+      if (!value) issue(notANumber);
+      else check(value, issue);
     });
+}
+
+/** A decimal typed as text, checked exactly against the server's bounds and decimal places. */
+function decimalText({ min, minInclusive, max, places, optional = false }: DecimalRule) {
+  return decimalField(optional, "Enter a number, e.g. 7.25.", (value, issue) => {
+    if (toMinor(value, places) === null) issue(`At most ${places} decimal places.`);
+    const low = compareDecimal(value, parseDecimal(min)!);
+    if (low < 0 || (low === 0 && !minInclusive)) issue(minInclusive ? `At least ${min}.` : `More than ${min}.`);
+    if (compareDecimal(value, parseDecimal(max)!) > 0) issue(`At most ${max}.`);
+  });
 }
 
 /** A rupee amount typed as text: positive, whole paise, at most `maxMinor` paise. */
 function moneyText(maxMinor: bigint, optional = false) {
-  return z
-    .string()
-    .trim()
-    .superRefine((text, ctx) => {
-      if (text === "") {
-        if (!optional) ctx.addIssue({ code: "custom", message: "Required." });
-        return;
-      }
-      const value = parseDecimal(text);
-      if (!value) return ctx.addIssue({ code: "custom", message: "Enter an amount in rupees, e.g. 1000 or 99.50." });
-      const minor = toMinor(value, SCALE);
-      if (minor === null) return ctx.addIssue({ code: "custom", message: `At most ${SCALE} decimal places (whole paise).` });
-      if (minor <= 0n) ctx.addIssue({ code: "custom", message: "More than zero." });
-      if (minor > maxMinor) ctx.addIssue({ code: "custom", message: "Too large." });
-    });
+  return decimalField(optional, "Enter an amount in rupees, e.g. 1000 or 99.50.", (value, issue) => {
+    const minor = toMinor(value, SCALE);
+    if (minor === null) return issue(`At most ${SCALE} decimal places (whole paise).`);
+    if (minor <= 0n) issue("More than zero.");
+    if (minor > maxMinor) issue("Too large.");
+  });
 }
 
 /** A whole number of units typed as text: 1 to 10^15. */

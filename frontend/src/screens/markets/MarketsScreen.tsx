@@ -1,18 +1,24 @@
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useMemo, useRef, useState } from "react";
-import { api, unwrap, type components } from "../../api/client";
+import { api, unwrap } from "../../api/client";
+import { Change } from "../../components/Change";
+import { Table } from "../../components/DataTable";
 import { Field } from "../../components/Field";
+import { FilterSelect } from "../../components/FilterBar";
+import { LiveStatus } from "../../components/LiveStatus";
+import { LoadMore } from "../../components/LoadMore";
 import { Page } from "../../components/Page";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { formatPercent, formatPrice } from "../../lib/decimal";
-import { Change, formatCoupon, formatDate, sortRatings, tickDigits } from "./format";
-import { useDebounced, useInView } from "./hooks";
-import { LiveStatus } from "./LiveStatus";
+import { formatCoupon, formatDate, tickDigits } from "../../lib/format";
+import type { Instrument } from "../../lib/instruments";
+import { nextCursor } from "../../lib/paging";
+import { tickerKey, useTicker } from "../../lib/tickers";
+import { useDebounced } from "../../lib/useDebounced";
+import { useInView } from "./hooks";
 import styles from "./Markets.module.css";
-import { tickerKey, useTicker } from "./tickers";
-
-type Instrument = components["schemas"]["InstrumentOut"];
+import { sortRatings } from "./ratings";
 
 const PAGE_SIZE = 100;
 
@@ -31,7 +37,7 @@ export function MarketsScreen() {
         }),
       ),
     initialPageParam: "",
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    getNextPageParam: nextCursor,
     placeholderData: keepPreviousData,
   });
   const instruments = useMemo(() => listing.data?.pages.flatMap((page) => page.items) ?? [], [listing.data]);
@@ -52,26 +58,15 @@ export function MarketsScreen() {
             onChange={(event) => setSearch(event.target.value)}
           />
         </Field>
-        <Field label="Kind">
-          <select value={kind} onChange={(event) => setKind(event.target.value)}>
-            <option value="">All kinds</option>
-            {withSelected(kinds, kind).map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Rating">
-          <select value={rating} onChange={(event) => setRating(event.target.value)}>
-            <option value="">All ratings</option>
-            {withSelected(ratings, rating).map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <FilterSelect label="Kind" value={kind} onChange={setKind} options={withSelected(kinds, kind)} any="All kinds" optionLabel={String} />
+        <FilterSelect
+          label="Rating"
+          value={rating}
+          onChange={setRating}
+          options={withSelected(ratings, rating)}
+          any="All ratings"
+          optionLabel={String}
+        />
       </div>
       {listing.isPending ? (
         <Loading label="Loading bonds…" />
@@ -82,11 +77,7 @@ export function MarketsScreen() {
       ) : (
         <MarketTable instruments={shown} tickers={tickers} />
       )}
-      {listing.hasNextPage && (
-        <button type="button" className={styles.more} disabled={listing.isFetchingNextPage} onClick={() => void listing.fetchNextPage()}>
-          {listing.isFetchingNextPage ? "Loading…" : "Load more bonds"}
-        </button>
-      )}
+      <LoadMore query={listing}>Load more bonds</LoadMore>
     </Page>
   );
 }
@@ -116,40 +107,26 @@ function useListedTickers(): ReadonlySet<string> | "failed" | null {
 
 type Seeded = ReturnType<typeof useListedTickers>;
 
+const HEADINGS = [
+  { header: "ISIN", headerClassName: styles.isinColumn },
+  { header: "Name" },
+  { header: "Coupon", num: true },
+  { header: "Maturity" },
+  { header: "Rating" },
+  { header: "Last", num: true },
+  { header: "Yield", num: true },
+  { header: "24h change", num: true },
+];
+
 function MarketTable({ instruments, tickers }: { instruments: Instrument[]; tickers: Seeded }) {
   return (
-    <div className="table-scroll">
-      <table className={styles.table}>
-        <caption className={styles.caption}>Listed bonds</caption>
-        <thead>
-          <tr>
-            <th scope="col" className={styles.isinColumn}>
-              ISIN
-            </th>
-            <th scope="col">Name</th>
-            <th scope="col" className="num">
-              Coupon
-            </th>
-            <th scope="col">Maturity</th>
-            <th scope="col">Rating</th>
-            <th scope="col" className="num">
-              Last
-            </th>
-            <th scope="col" className="num">
-              Yield
-            </th>
-            <th scope="col" className="num">
-              24h change
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {instruments.map((instrument) => (
-            <MarketRow key={instrument.id} instrument={instrument} tickers={tickers} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table headings={HEADINGS} label="Listed bonds" className={styles.table}>
+      <tbody>
+        {instruments.map((instrument) => (
+          <MarketRow key={instrument.id} instrument={instrument} tickers={tickers} />
+        ))}
+      </tbody>
+    </Table>
   );
 }
 
@@ -165,12 +142,12 @@ function MarketRow({ instrument, tickers }: { instrument: Instrument; tickers: S
   const digits = tickDigits(instrument.tick_size);
   return (
     <tr ref={row}>
-      <td className={`${styles.isin} ${styles.isinColumn}`}>{instrument.isin}</td>
+      <td className={`isin ${styles.isinColumn}`}>{instrument.isin}</td>
       <td className={styles.name}>
         <Link to="/markets/$instrumentId" params={{ instrumentId: instrument.id }}>
           {instrument.name}
         </Link>
-        <span className={`${styles.isin} ${styles.isinBelow}`}>{instrument.isin}</span>
+        <span className={`isin ${styles.isinBelow}`}>{instrument.isin}</span>
       </td>
       <td className="num">{formatCoupon(instrument.coupon_rate)}</td>
       <td>{formatDate(instrument.maturity_date)}</td>

@@ -1,15 +1,5 @@
-/** Small hooks shared by the markets and trade screens. */
+/** Whether a row is on screen, so only visible rows stay live. */
 import { useEffect, useState, type RefObject } from "react";
-
-/** `value`, once it has stopped changing for `delay` ms. */
-export function useDebounced<T>(value: T, delay: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delay);
-    return () => clearTimeout(timer);
-  }, [value, delay]);
-  return settled;
-}
 
 /** Whether an element is on (or near) the screen. */
 export function useInView(ref: RefObject<Element | null>): boolean {

@@ -1,24 +1,26 @@
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { api, unwrap } from "../../api/client";
 import { Field } from "../../components/Field";
-import { QueryState } from "../../components/States";
-import { FormAlert } from "../auth/shared/FormAlert";
-import { formatDate } from "../auth/shared/format";
-import { useIdempotencyKeys } from "../auth/shared/idempotency";
-import { useFormProblem } from "../auth/shared/useFormProblem";
+import { Panel } from "../../components/Panel";
+import { ErrorNotice, QueryState } from "../../components/States";
+import { formatLocalDate } from "../../lib/format";
+import { useFormProblem } from "../../lib/formProblem";
+import { useIdempotentMutation, withIdempotencyKey } from "../../lib/idempotency";
 import { bankAccountLabel, bankAccountSchema, type BankAccount, type BankAccountRequest, type BankAccountValues } from "./funds";
 import styles from "./Funds.module.css";
 import { BANK_ACCOUNTS_KEY, useBankAccounts } from "./fundsQueries";
+
+/** The heading of the bank accounts, for links to them. */
+export const BANK_ACCOUNTS_HEADING = "bank-accounts-heading";
 
 /** Bank accounts to withdraw to: each checked by a ₹1 penny drop when added. */
 export function BankAccountsPanel() {
   const accounts = useBankAccounts();
   return (
-    <section className="panel" aria-labelledby="bank-accounts-heading">
-      <h2 id="bank-accounts-heading">Bank accounts</h2>
+    <Panel title="Bank accounts" id={BANK_ACCOUNTS_HEADING}>
       <QueryState
         query={accounts}
         isEmpty={(list) => list.length === 0}
@@ -30,7 +32,7 @@ export function BankAccountsPanel() {
               <li key={account.id} className={styles.account}>
                 <div>
                   <strong>{account.holder_name}</strong>{" "}
-                  <span className={styles.mono}>{bankAccountLabel(account)}</span>
+                  <span className="mono">{bankAccountLabel(account)}</span>
                 </div>
                 {account.status === "verified" ? (
                   <div>
@@ -45,7 +47,7 @@ export function BankAccountsPanel() {
                     <span className="muted">{account.failure_reason ?? "The penny drop did not go through."}</span>
                   </div>
                 )}
-                <div className="muted">Added {formatDate(account.created_at)}</div>
+                <div className="muted">Added {formatLocalDate(account.created_at)}</div>
               </li>
             ))}
           </ul>
@@ -53,13 +55,12 @@ export function BankAccountsPanel() {
       </QueryState>
       <h3 className={styles.subheading}>Add a bank account</h3>
       <AddBankAccountForm />
-    </section>
+    </Panel>
   );
 }
 
 function AddBankAccountForm() {
   const queryClient = useQueryClient();
-  const keys = useIdempotencyKeys();
   const [added, setAdded] = useState<BankAccount | null>(null);
   const form = useForm<BankAccountValues, unknown, BankAccountRequest>({
     resolver: zodResolver(bankAccountSchema),
@@ -67,17 +68,18 @@ function AddBankAccountForm() {
   });
   const { register, handleSubmit, formState } = form;
   const problem = useFormProblem(form.setError, ["holder_name", "account_number", "ifsc"]);
-  const add = useMutation({
-    mutationFn: (body: BankAccountRequest) =>
-      unwrap(api.POST("/api/v1/bank-accounts", { body, params: { header: { "idempotency-key": keys.keyFor(body) } } })),
-    onSettled: (_data, error) => keys.settle(error),
-    onSuccess: (account) => {
-      setAdded(account);
-      form.reset();
-      return queryClient.invalidateQueries({ queryKey: BANK_ACCOUNTS_KEY });
+  const add = useIdempotentMutation(
+    (body: BankAccountRequest, keyFor) =>
+      unwrap(api.POST("/api/v1/bank-accounts", { body, params: withIdempotencyKey(keyFor(body)) })),
+    {
+      onSuccess: (account) => {
+        setAdded(account);
+        form.reset();
+        return queryClient.invalidateQueries({ queryKey: BANK_ACCOUNTS_KEY });
+      },
+      onError: problem.show,
     },
-    onError: problem.show,
-  });
+  );
 
   return (
     <form
@@ -104,7 +106,7 @@ function AddBankAccountForm() {
           <input {...register("ifsc")} autoComplete="off" maxLength={11} className={styles.upper} />
         </Field>
       </div>
-      <FormAlert message={problem.message} />
+      <ErrorNotice message={problem.message} />
       {added && (
         <p className={added.status === "verified" ? "notice notice-success" : "notice notice-error"} role="status">
           {added.status === "verified"

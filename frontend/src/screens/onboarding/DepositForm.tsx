@@ -1,13 +1,14 @@
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { api, unwrap, type components } from "../../api/client";
+import { CopyButton } from "../../components/CopyButton";
 import { Field } from "../../components/Field";
-import { CopyButton } from "../auth/shared/CopyButton";
-import { FormAlert } from "../auth/shared/FormAlert";
-import { useIdempotencyKeys } from "../auth/shared/idempotency";
-import { useFormProblem } from "../auth/shared/useFormProblem";
+import { FormFooter } from "../../components/FormFooter";
+import { useFormProblem } from "../../lib/formProblem";
+import { useIdempotentMutation, withIdempotencyKey } from "../../lib/idempotency";
+import { AmountField } from "./AmountField";
 import {
   depositRequest,
   depositSchema,
@@ -24,7 +25,6 @@ type Deposit = components["schemas"]["DepositOut"];
 /** Money in: a UPI collect request to the investor's UPI ID, or an RTGS transfer to a virtual account. */
 export function DepositForm() {
   const queryClient = useQueryClient();
-  const keys = useIdempotencyKeys();
   const [deposit, setDeposit] = useState<Deposit | null>(null);
   const form = useForm<DepositValues>({
     resolver: zodResolver(depositSchema),
@@ -36,19 +36,20 @@ export function DepositForm() {
     "payment.above_upi_limit": "amount",
     "payment.below_rtgs_minimum": "amount",
   });
-  const create = useMutation({
-    mutationFn: (values: DepositValues) => {
+  const create = useIdempotentMutation(
+    (values: DepositValues, keyFor) => {
       const body = depositRequest(values);
-      return unwrap(api.POST("/api/v1/deposits", { body, params: { header: { "idempotency-key": keys.keyFor(body) } } }));
+      return unwrap(api.POST("/api/v1/deposits", { body, params: withIdempotencyKey(keyFor(body)) }));
     },
-    onSettled: (_data, error) => keys.settle(error),
-    onSuccess: (created, values) => {
-      setDeposit(created);
-      form.reset({ ...values, amount: "" });
-      return queryClient.invalidateQueries({ queryKey: PAYMENTS_KEY });
+    {
+      onSuccess: (created, values) => {
+        setDeposit(created);
+        form.reset({ ...values, amount: "" });
+        return queryClient.invalidateQueries({ queryKey: PAYMENTS_KEY });
+      },
+      onError: problem.show,
     },
-    onError: problem.show,
-  });
+  );
 
   return (
     <>
@@ -69,17 +70,11 @@ export function DepositForm() {
             <input type="radio" value="rtgs" {...register("method")} /> Bank transfer (RTGS)
           </label>
         </fieldset>
-        <Field
-          label="Amount (₹)"
+        <AmountField
+          input={register("amount")}
           error={formState.errors.amount?.message}
-          hint={
-            method === "upi"
-              ? `Up to ${formatRupees(UPI_MAX_PAISE)} by UPI.`
-              : `From ${formatRupees(RTGS_MIN_PAISE)} by RTGS.`
-          }
-        >
-          <input {...register("amount")} inputMode="decimal" autoComplete="off" className={styles.amount} />
-        </Field>
+          hint={method === "upi" ? `Up to ${formatRupees(UPI_MAX_PAISE)} by UPI.` : `From ${formatRupees(RTGS_MIN_PAISE)} by RTGS.`}
+        />
         {method === "upi" && (
           <Field
             label="UPI ID"
@@ -89,12 +84,9 @@ export function DepositForm() {
             <input {...register("payer_vpa")} autoComplete="off" spellCheck={false} />
           </Field>
         )}
-        <FormAlert message={problem.message} />
-        <div>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Deposit
-          </button>
-        </div>
+        <FormFooter message={problem.message} pending={create.isPending}>
+          Deposit
+        </FormFooter>
       </form>
     </>
   );
@@ -135,7 +127,7 @@ function DepositInstructions({ deposit, onDismiss }: { deposit: Deposit; onDismi
               <div key={key}>
                 <dt>{label}</dt>
                 <dd>
-                  <span className={styles.mono}>{instructions[key] ?? "—"}</span>{" "}
+                  <span className="mono">{instructions[key] ?? "—"}</span>{" "}
                   {instructions[key] && <CopyButton text={instructions[key]} label={`Copy ${label.toLowerCase()}`} />}
                 </dd>
               </div>

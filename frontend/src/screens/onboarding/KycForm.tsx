@@ -2,8 +2,8 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useForm } from "react-hook-form";
 import { Field } from "../../components/Field";
-import { FormAlert } from "../auth/shared/FormAlert";
-import { useFormProblem } from "../auth/shared/useFormProblem";
+import { ErrorNotice } from "../../components/States";
+import { useFormProblem } from "../../lib/formProblem";
 import {
   DOCUMENT_ACCEPT,
   DOCUMENT_KINDS,
@@ -131,7 +131,7 @@ export function KycForm({ resubmission }: { resubmission: boolean }) {
           <input {...register("consent")} type="checkbox" />
         </Field>
       </div>
-      <FormAlert message={problem.message} />
+      <ErrorNotice message={problem.message} />
       <div>
         <button type="submit" className="primary" disabled={submit.isPending}>
           Submit for verification

@@ -1,10 +1,13 @@
 import { Link } from "@tanstack/react-router";
 import type { components } from "../../api/client";
-import { formatDateTime } from "../auth/shared/format";
+import { DataTable, type Column } from "../../components/DataTable";
+import { Panel } from "../../components/Panel";
+import { formatDateTime } from "../../lib/format";
 import { DOCUMENT_KINDS, KYC_STATUS_LABELS, type KycApplication } from "./kyc";
 import styles from "./Kyc.module.css";
 
 type KycTier = components["schemas"]["KycTier"];
+type KycDocument = KycApplication["documents"][number];
 
 const TIER_LABELS: Record<KycTier, string> = { full: "Full KYC", basic: "Basic KYC" };
 const CONSENT_PURPOSES: Record<string, string> = { "kyc.identity_verification": "Identity checks" };
@@ -18,19 +21,26 @@ function formatSize(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${Math.round(bytes / 1024)} KB`;
 }
 
+const DOCUMENT_COLUMNS: readonly Column<KycDocument>[] = [
+  { header: "Document", cell: (document) => documentLabel(document.kind) },
+  { header: "File", cell: (document) => FILE_TYPES[document.content_type] ?? document.content_type },
+  { header: "Size", num: true, cell: (document) => formatSize(document.size_bytes) },
+  { header: "Attempt", num: true, cell: (document) => document.attempt },
+  { header: "Uploaded", cell: (document) => formatDateTime(document.created_at) },
+];
+
 /** Where the application stands (updating live), what is asked of the investor, and what was sent. */
 export function KycStatusPanel({ application }: { application: KycApplication }) {
   const { status, tier } = application;
   return (
-    <section className="panel" aria-labelledby="kyc-status-heading">
-      <h2 id="kyc-status-heading">Status of your application</h2>
+    <Panel title="Status of your application">
       <p className={styles.status} role="status" aria-live="polite">
         <span className={`${styles.statusBadge} ${styles[status]}`}>{KYC_STATUS_LABELS[status]}</span>
         {tier && <span className={styles.tier}>{TIER_LABELS[tier]}</span>}
       </p>
       <StatusExplanation application={application} />
       <ApplicationDetails application={application} />
-    </section>
+    </Panel>
   );
 }
 
@@ -106,34 +116,7 @@ function ApplicationDetails({ application }: { application: KycApplication }) {
         )}
       </dl>
       <h3>Documents</h3>
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Document</th>
-              <th scope="col">File</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col" className="num">
-                Attempt
-              </th>
-              <th scope="col">Uploaded</th>
-            </tr>
-          </thead>
-          <tbody>
-            {application.documents.map((document) => (
-              <tr key={document.id}>
-                <td>{documentLabel(document.kind)}</td>
-                <td>{FILE_TYPES[document.content_type] ?? document.content_type}</td>
-                <td className="num">{formatSize(document.size_bytes)}</td>
-                <td className="num">{document.attempt}</td>
-                <td>{formatDateTime(document.created_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={DOCUMENT_COLUMNS} rows={application.documents} rowKey={(document) => document.id} />
       <h3>Consents</h3>
       <ul>
         {application.consents.map((consent) => (

@@ -1,10 +1,14 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
-import { ErrorState, QueryState } from "../../components/States";
-import { formatDateTime } from "../auth/shared/format";
+import { DataTable, type Column } from "../../components/DataTable";
+import { LoadMore } from "../../components/LoadMore";
+import { Panel } from "../../components/Panel";
+import { QueryState } from "../../components/States";
+import { BALANCES_KEY } from "../../lib/balances";
+import { formatDateTime } from "../../lib/format";
 import { bankAccountLabel, formatRupees, paymentStatusLabel, type Payment } from "./funds";
 import styles from "./Funds.module.css";
-import { BALANCES_KEY, useBankAccounts, usePayments } from "./fundsQueries";
+import { useBankAccounts, usePayments } from "./fundsQueries";
 
 const METHOD_LABELS: Record<Payment["method"], string> = { upi: "UPI", rtgs: "RTGS" };
 const STATUS_CLASSES: Partial<Record<Payment["status"], string | undefined>> = {
@@ -27,60 +31,37 @@ export function PaymentsPanel() {
     const account = accounts.data?.find((item) => item.id === payment.bank_account_id);
     return account ? `to ${bankAccountLabel(account)}` : "";
   };
+  const columns: Column<Payment>[] = [
+    {
+      header: "Type",
+      cell: (payment) => `${payment.kind === "deposit" ? "Deposit" : "Withdrawal"} (${METHOD_LABELS[payment.method]})`,
+    },
+    {
+      header: "Amount",
+      num: true,
+      className: (payment) => (payment.kind === "deposit" ? "buy-text" : "sell-text"),
+      cell: (payment) => `${payment.kind === "deposit" ? "+" : "−"}${formatRupees(payment.amount)}`,
+    },
+    {
+      header: "Status",
+      cell: (payment) => <span className={`badge ${STATUS_CLASSES[payment.status] ?? ""}`}>{paymentStatusLabel(payment)}</span>,
+    },
+    { header: "Requested", cell: (payment) => formatDateTime(payment.created_at) },
+    { header: "Details", className: "wrap", cell: (payment) => payment.failure_reason ?? destination(payment) },
+    { header: "Reference", className: "mono", cell: (payment) => payment.rail_reference ?? "—" },
+  ];
 
   return (
-    <section className="panel" aria-labelledby="payments-heading">
-      <h2 id="payments-heading">Deposits and withdrawals</h2>
+    <Panel title="Deposits and withdrawals">
       <QueryState query={payments} isEmpty={(data) => data.pages.every((page) => page.items.length === 0)} empty="No deposits or withdrawals yet.">
         {() => (
           <>
-            <div className="table-scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Type</th>
-                    <th scope="col" className="num">
-                      Amount
-                    </th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Requested</th>
-                    <th scope="col">Details</th>
-                    <th scope="col">Reference</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items?.map((payment) => (
-                    <tr key={payment.id}>
-                      <td>
-                        {payment.kind === "deposit" ? "Deposit" : "Withdrawal"} ({METHOD_LABELS[payment.method]})
-                      </td>
-                      <td className={`num ${payment.kind === "deposit" ? "buy-text" : "sell-text"}`}>
-                        {payment.kind === "deposit" ? "+" : "−"}
-                        {formatRupees(payment.amount)}
-                      </td>
-                      <td>
-                        <span className={`badge ${STATUS_CLASSES[payment.status] ?? ""}`}>{paymentStatusLabel(payment)}</span>
-                      </td>
-                      <td>{formatDateTime(payment.created_at)}</td>
-                      <td className={styles.wrap}>{payment.failure_reason ?? destination(payment)}</td>
-                      <td className={styles.mono}>{payment.rail_reference ?? "—"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            {payments.hasNextPage && (
-              <p>
-                <button type="button" disabled={payments.isFetchingNextPage} onClick={() => void payments.fetchNextPage()}>
-                  Show older payments
-                </button>
-              </p>
-            )}
-            {payments.isFetchNextPageError && <ErrorState error={payments.error} />}
+            <DataTable columns={columns} rows={items ?? []} rowKey={(payment) => payment.id} />
+            <LoadMore query={payments}>Show older payments</LoadMore>
           </>
         )}
       </QueryState>
-    </section>
+    </Panel>
   );
 }
 

@@ -1,13 +1,16 @@
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useForm } from "react-hook-form";
 import { api, unwrap } from "../../api/client";
 import { Field } from "../../components/Field";
+import { FormFooter } from "../../components/FormFooter";
 import { ErrorState, Loading } from "../../components/States";
-import { FormAlert } from "../auth/shared/FormAlert";
-import { useIdempotencyKeys } from "../auth/shared/idempotency";
-import { useFormProblem } from "../auth/shared/useFormProblem";
+import { BALANCES_KEY, useBalances } from "../../lib/balances";
+import { useFormProblem } from "../../lib/formProblem";
+import { useIdempotentMutation, withIdempotencyKey } from "../../lib/idempotency";
+import { AmountField } from "./AmountField";
+import { BANK_ACCOUNTS_HEADING } from "./BankAccountsPanel";
 import {
   availableRupees,
   bankAccountLabel,
@@ -18,8 +21,7 @@ import {
   type Payment,
   type WithdrawalValues,
 } from "./funds";
-import styles from "./Funds.module.css";
-import { BALANCES_KEY, PAYMENTS_KEY, useBalances, useBankAccounts } from "./fundsQueries";
+import { PAYMENTS_KEY, useBankAccounts } from "./fundsQueries";
 
 /** Money out to one of the investor's penny-drop-verified bank accounts. */
 export function WithdrawForm() {
@@ -34,7 +36,7 @@ export function WithdrawForm() {
     return (
       <p className="notice">
         Withdrawals go only to a bank account in your name that passed the penny-drop check. Add one under{" "}
-        <a href="#bank-accounts-heading">Bank accounts</a> first.
+        <a href={`#${BANK_ACCOUNTS_HEADING}`}>Bank accounts</a> first.
       </p>
     );
   }
@@ -43,7 +45,6 @@ export function WithdrawForm() {
 
 function WithdrawalForm({ accounts, available }: { accounts: BankAccount[]; available: bigint | null }) {
   const queryClient = useQueryClient();
-  const keys = useIdempotencyKeys();
   const [requested, setRequested] = useState<Payment | null>(null);
   const schema = useMemo(() => withdrawalSchema(available), [available]);
   const form = useForm<WithdrawalValues>({
@@ -52,26 +53,27 @@ function WithdrawalForm({ accounts, available }: { accounts: BankAccount[]; avai
   });
   const { register, handleSubmit, formState } = form;
   const problem = useFormProblem(form.setError, ["amount", "bank_account_id"]);
-  const withdraw = useMutation({
-    mutationFn: (values: WithdrawalValues) => {
+  const withdraw = useIdempotentMutation(
+    (values: WithdrawalValues, keyFor) => {
       const body = {
         bank_account_id: values.bank_account_id,
         amount: Number(paiseOf(values.amount)), // exact: the schema caps it at 10^12 < 2^53
         method: "rtgs" as const, // payouts go by bank transfer
       };
-      return unwrap(api.POST("/api/v1/withdrawals", { body, params: { header: { "idempotency-key": keys.keyFor(body) } } }));
+      return unwrap(api.POST("/api/v1/withdrawals", { body, params: withIdempotencyKey(keyFor(body)) }));
     },
-    onSettled: (_data, error) => keys.settle(error),
-    onSuccess: (payment, values) => {
-      setRequested(payment);
-      form.reset({ ...values, amount: "" });
-      return Promise.all([
-        queryClient.invalidateQueries({ queryKey: PAYMENTS_KEY }),
-        queryClient.invalidateQueries({ queryKey: BALANCES_KEY }),
-      ]);
+    {
+      onSuccess: (payment, values) => {
+        setRequested(payment);
+        form.reset({ ...values, amount: "" });
+        return Promise.all([
+          queryClient.invalidateQueries({ queryKey: PAYMENTS_KEY }),
+          queryClient.invalidateQueries({ queryKey: BALANCES_KEY }),
+        ]);
+      },
+      onError: problem.show,
     },
-    onError: problem.show,
-  });
+  );
   const destination = requested && accounts.find((item) => item.id === requested.bank_account_id);
 
   return (
@@ -99,19 +101,14 @@ function WithdrawalForm({ accounts, available }: { accounts: BankAccount[]; avai
             ))}
           </select>
         </Field>
-        <Field
-          label="Amount (₹)"
+        <AmountField
+          input={register("amount")}
           error={formState.errors.amount?.message}
           hint={available === null ? undefined : `${formatRupees(available)} available to withdraw.`}
-        >
-          <input {...register("amount")} inputMode="decimal" autoComplete="off" className={styles.amount} />
-        </Field>
-        <FormAlert message={problem.message} />
-        <div>
-          <button type="submit" className="primary" disabled={withdraw.isPending}>
-            Withdraw
-          </button>
-        </div>
+        />
+        <FormFooter message={problem.message} pending={withdraw.isPending}>
+          Withdraw
+        </FormFooter>
       </form>
     </>
   );

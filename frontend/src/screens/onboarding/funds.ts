@@ -1,7 +1,7 @@
 /** Money rules for deposits and withdrawals (mirroring the server's), in exact paise. */
 import { z } from "zod";
 import type { components } from "../../api/client";
-import { formatMoney, parseDecimal, toMinor } from "../../lib/decimal";
+import { currencyScale, formatMoney, parseDecimal, toMinor } from "../../lib/decimal";
 
 export type Payment = components["schemas"]["liquibond__payments__schemas__PaymentOut"];
 export type PaymentStatus = components["schemas"]["PaymentStatus"];
@@ -10,7 +10,7 @@ export type Balance = components["schemas"]["BalanceOut"];
 export type Bucket = components["schemas"]["Bucket"];
 
 export const INR = "INR";
-export const INR_SCALE = 2;
+export const INR_SCALE = currencyScale(INR);
 const MAX_PAISE = 10n ** 12n;
 /** NPCI's general per-transaction UPI limit, ₹1,00,000. */
 export const UPI_MAX_PAISE = 1_00_000_00n;

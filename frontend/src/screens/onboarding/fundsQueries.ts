@@ -1,18 +1,13 @@
 /** The funds screen's queries, keyed by API path so every screen shares them. */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
+import { nextCursor } from "../../lib/paging";
 import { anyPending } from "./funds";
 
-export const BALANCES_KEY = ["accounts"] as const;
 export const BANK_ACCOUNTS_KEY = ["bank-accounts"] as const;
 export const PAYMENTS_KEY = ["payments"] as const;
 const PAYMENTS_PAGE = 20;
 const PENDING_POLL_MS = 2000;
-
-/** My balances by asset and bucket. */
-export function useBalances() {
-  return useQuery({ queryKey: BALANCES_KEY, queryFn: () => unwrap(api.GET("/api/v1/accounts")) });
-}
 
 /** My bank accounts (numbers masked). */
 export function useBankAccounts() {
@@ -26,7 +21,7 @@ export function usePayments() {
     queryFn: ({ pageParam }) =>
       unwrap(api.GET("/api/v1/payments", { params: { query: { limit: PAYMENTS_PAGE, cursor: pageParam } } })),
     initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    getNextPageParam: nextCursor,
     refetchInterval: (query) =>
       query.state.data?.pages.some((page) => anyPending(page.items)) ? PENDING_POLL_MS : false,
   });

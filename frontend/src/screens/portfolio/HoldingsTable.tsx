@@ -2,14 +2,33 @@ import { Link } from "@tanstack/react-router";
 import { useId, useState } from "react";
 import { QueryState } from "../../components/States";
 import { formatMoney, formatPercent, formatPrice, formatQuantity } from "../../lib/decimal";
-import { formatDate } from "./shared/format";
-import { InstrumentName } from "./shared/InstrumentCell";
-import { Pnl } from "./shared/Pnl";
-import { useHoldings, type Holding } from "./queries";
-import shared from "./shared/shared.module.css";
+import { Table } from "../../components/DataTable";
+import { InstrumentName } from "../../components/InstrumentName";
+import { formatDate } from "../../lib/format";
+import { Pnl } from "./Pnl";
 import styles from "./Portfolio.module.css";
+import { useHoldings, type Holding } from "./queries";
 
-const COLUMNS = 10;
+const HEADINGS = [
+  { header: "Instrument" },
+  { header: "Units", num: true },
+  { header: "Avg price", num: true },
+  { header: "Mark", num: true },
+  { header: "Market value", num: true },
+  { header: "Accrued", num: true },
+  { header: "Unrealised P&L", num: true },
+  { header: "Yield", num: true },
+  { header: "Mod. duration", num: true },
+  { header: "Actions" },
+];
+const LOT_HEADINGS = [
+  { header: "Acquired" },
+  { header: "Source" },
+  { header: "Units", num: true },
+  { header: "Avg price", num: true },
+  { header: "Cost", num: true },
+  { header: "Buy fee carried", num: true },
+];
 
 const MARK_SOURCES: Record<NonNullable<Holding["mark_source"]>, string> = {
   last_trade: "last trade",
@@ -33,29 +52,13 @@ export function HoldingsTable() {
         }
       >
         {(data) => (
-          <div className="table-scroll">
-            <table aria-labelledby="holdings-heading">
-              <thead>
-                <tr>
-                  <th scope="col">Instrument</th>
-                  <th scope="col" className="num">Units</th>
-                  <th scope="col" className="num">Avg price</th>
-                  <th scope="col" className="num">Mark</th>
-                  <th scope="col" className="num">Market value</th>
-                  <th scope="col" className="num">Accrued</th>
-                  <th scope="col" className="num">Unrealised P&amp;L</th>
-                  <th scope="col" className="num">Yield</th>
-                  <th scope="col" className="num">Mod. duration</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((holding) => (
-                  <HoldingRow key={holding.instrument_id} holding={holding} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table headings={HEADINGS} labelledBy="holdings-heading">
+            <tbody>
+              {data.items.map((holding) => (
+                <HoldingRow key={holding.instrument_id} holding={holding} />
+              ))}
+            </tbody>
+          </Table>
         )}
       </QueryState>
     </section>
@@ -70,7 +73,7 @@ function HoldingRow({ holding }: { holding: Holding }) {
   return (
     <>
       <tr>
-        <th scope="row" className={shared.rowHeader}>
+        <th scope="row" className="row-header">
           <InstrumentName id={holding.instrument_id} name={holding.name} isin={holding.isin} />
         </th>
         <td className="num">
@@ -113,7 +116,7 @@ function HoldingRow({ holding }: { holding: Holding }) {
       </tr>
       {showLots && (
         <tr id={lotsId}>
-          <td colSpan={COLUMNS} className={styles.lotsCell}>
+          <td colSpan={HEADINGS.length} className={styles.lotsCell}>
             <LotsTable holding={holding} />
           </td>
         </tr>
@@ -127,17 +130,7 @@ function LotsTable({ holding }: { holding: Holding }) {
   const { currency, scale } = holding;
   if (holding.lots.length === 0) return <p className="muted">No lots: every unit has been sold.</p>;
   return (
-    <table aria-label="Lots" className={styles.lots}>
-      <thead>
-        <tr>
-          <th scope="col">Acquired</th>
-          <th scope="col">Source</th>
-          <th scope="col" className="num">Units</th>
-          <th scope="col" className="num">Avg price</th>
-          <th scope="col" className="num">Cost</th>
-          <th scope="col" className="num">Buy fee carried</th>
-        </tr>
-      </thead>
+    <Table headings={LOT_HEADINGS} label="Lots" className={styles.lots} scroll={false}>
       <tbody>
         {holding.lots.map((lot, index) => (
           <tr key={lot.trade_id ?? `${lot.acquired_on}:${index}`}>
@@ -150,7 +143,7 @@ function LotsTable({ holding }: { holding: Holding }) {
           </tr>
         ))}
       </tbody>
-    </table>
+    </Table>
   );
 }
 

@@ -1,9 +1,22 @@
+import { Table } from "../../components/DataTable";
+import { InstrumentName } from "../../components/InstrumentName";
 import { QueryState } from "../../components/States";
 import { formatMoney, formatQuantity } from "../../lib/decimal";
-import { InstrumentName } from "./shared/InstrumentCell";
-import { Pnl } from "./shared/Pnl";
-import shared from "./shared/shared.module.css";
+import { Pnl } from "./Pnl";
 import { usePnl, type PnlRow, type PnlTotals } from "./queries";
+
+const HEADINGS = [
+  { header: "Instrument" },
+  { header: "Units", num: true },
+  { header: "Cost", num: true },
+  { header: "Unrealised", num: true },
+  { header: "Realised", num: true },
+  { header: "Fees", num: true },
+  { header: "Realised net", num: true },
+  { header: "Coupons", num: true },
+  { header: "Redemptions", num: true },
+  { header: "Tax withheld", num: true },
+];
 
 /** Realised and unrealised P&L, coupons and redemptions per instrument, with totals per currency. */
 export function PnlPanel() {
@@ -17,88 +30,50 @@ export function PnlPanel() {
         empty="No P&L yet: it starts with your first trade."
       >
         {(data) => (
-          <div className="table-scroll">
-            <table aria-labelledby="pnl-heading">
-              <thead>
-                <tr>
-                  <th scope="col">Instrument</th>
-                  <th scope="col" className="num">Units</th>
-                  <th scope="col" className="num">Cost</th>
-                  <th scope="col" className="num">Unrealised</th>
-                  <th scope="col" className="num">Realised</th>
-                  <th scope="col" className="num">Fees</th>
-                  <th scope="col" className="num">Realised net</th>
-                  <th scope="col" className="num">Coupons</th>
-                  <th scope="col" className="num">Redemptions</th>
-                  <th scope="col" className="num">Tax withheld</th>
+          <Table headings={HEADINGS} labelledBy="pnl-heading">
+            <tbody>
+              {data.items.map((row) => (
+                <tr key={row.instrument_id}>
+                  <th scope="row" className="row-header">
+                    <InstrumentName id={row.instrument_id} name={row.name} isin={row.isin} />
+                  </th>
+                  <td className="num">{formatQuantity(row.units)}</td>
+                  <td className="num">{formatMoney(row.cost, row.scale, row.currency)}</td>
+                  <PnlCells figures={row} />
                 </tr>
-              </thead>
-              <tbody>
-                {data.items.map((row) => (
-                  <PnlInstrumentRow key={row.instrument_id} row={row} />
-                ))}
-              </tbody>
-              <tfoot>
-                {data.totals.map((totals) => (
-                  <PnlTotalsRow key={totals.currency} totals={totals} />
-                ))}
-              </tfoot>
-            </table>
-          </div>
+              ))}
+            </tbody>
+            <tfoot>
+              {data.totals.map((totals) => (
+                <tr key={totals.currency}>
+                  <th scope="row" colSpan={3}>
+                    Total ({totals.currency})
+                  </th>
+                  <PnlCells figures={totals} />
+                </tr>
+              ))}
+            </tfoot>
+          </Table>
         )}
       </QueryState>
     </section>
   );
 }
 
-/** One instrument's P&L. */
-function PnlInstrumentRow({ row }: { row: PnlRow }) {
-  const { currency, scale } = row;
+/** The P&L figures an instrument's row and a currency's totals share, in one currency. */
+function PnlCells({ figures }: { figures: PnlRow | PnlTotals }) {
+  const { currency, scale } = figures;
+  const money = (minor: number) => formatMoney(minor, scale, currency);
+  const pnl = (minor: number | null) => <Pnl minor={minor} scale={scale} currency={currency} />;
   return (
-    <tr>
-      <th scope="row" className={shared.rowHeader}>
-        <InstrumentName id={row.instrument_id} name={row.name} isin={row.isin} />
-      </th>
-      <td className="num">{formatQuantity(row.units)}</td>
-      <td className="num">{formatMoney(row.cost, scale, currency)}</td>
-      <td className="num">
-        <Pnl minor={row.unrealised_pnl} scale={scale} currency={currency} />
-      </td>
-      <td className="num">
-        <Pnl minor={row.realised_pnl} scale={scale} currency={currency} />
-      </td>
-      <td className="num">{formatMoney(row.realised_fees, scale, currency)}</td>
-      <td className="num">
-        <Pnl minor={row.realised_pnl_net} scale={scale} currency={currency} />
-      </td>
-      <td className="num">{formatMoney(row.coupons, scale, currency)}</td>
-      <td className="num">{formatMoney(row.redemptions, scale, currency)}</td>
-      <td className="num">{formatMoney(row.tax_withheld, scale, currency)}</td>
-    </tr>
-  );
-}
-
-/** The totals in one currency. */
-function PnlTotalsRow({ totals }: { totals: PnlTotals }) {
-  const { currency, scale } = totals;
-  return (
-    <tr>
-      <th scope="row" colSpan={3}>
-        Total ({currency})
-      </th>
-      <td className="num">
-        <Pnl minor={totals.unrealised_pnl} scale={scale} currency={currency} />
-      </td>
-      <td className="num">
-        <Pnl minor={totals.realised_pnl} scale={scale} currency={currency} />
-      </td>
-      <td className="num">{formatMoney(totals.realised_fees, scale, currency)}</td>
-      <td className="num">
-        <Pnl minor={totals.realised_pnl_net} scale={scale} currency={currency} />
-      </td>
-      <td className="num">{formatMoney(totals.coupons, scale, currency)}</td>
-      <td className="num">{formatMoney(totals.redemptions, scale, currency)}</td>
-      <td className="num">{formatMoney(totals.tax_withheld, scale, currency)}</td>
-    </tr>
+    <>
+      <td className="num">{pnl(figures.unrealised_pnl)}</td>
+      <td className="num">{pnl(figures.realised_pnl)}</td>
+      <td className="num">{money(figures.realised_fees)}</td>
+      <td className="num">{pnl(figures.realised_pnl_net)}</td>
+      <td className="num">{money(figures.coupons)}</td>
+      <td className="num">{money(figures.redemptions)}</td>
+      <td className="num">{money(figures.tax_withheld)}</td>
+    </>
   );
 }

@@ -2,12 +2,12 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { Link } from "@tanstack/react-router";
 import { useMemo } from "react";
 import { useForm } from "react-hook-form";
-import { ApiProblem, errorMessage } from "../../api/problem";
 import { Field } from "../../components/Field";
-import { QueryState } from "../../components/States";
-import { useDownload } from "./shared/download";
-import { startOfMonth, today } from "./shared/format";
-import { TradesTable } from "./shared/TradesTable";
+import { ErrorNotice, QueryState } from "../../components/States";
+import { TradesTable } from "../../components/TradesTable";
+import { startOfMonth, today } from "../../lib/dates";
+import { useDownload } from "../../lib/download";
+import { useFormProblem } from "../../lib/formProblem";
 import { useRecentTrades } from "./queries";
 import { statementFile, statementSchema, type StatementFormat, type StatementPeriod } from "./statements";
 import styles from "./Portfolio.module.css";
@@ -35,20 +35,13 @@ function StatementForm() {
     defaultValues: { from: startOfMonth(todayIso), to: todayIso },
   });
   const fetchFile = useDownload();
+  const problem = useFormProblem(form.setError, ["from", "to"]);
   const { errors } = form.formState;
 
   const submit = (format: StatementFormat) =>
-    form.handleSubmit(async (period) => {
-      try {
-        await fetchFile.mutateAsync(statementFile(period, format));
-      } catch (error) {
-        if (error instanceof ApiProblem) {
-          for (const fieldError of error.errors) {
-            const field = fieldError.field.replace(/^query\./, "");
-            if (field === "from" || field === "to") form.setError(field, { message: fieldError.message });
-          }
-        }
-      }
+    form.handleSubmit((period) => {
+      problem.clear();
+      fetchFile.mutate(statementFile(period, format), { onError: problem.show });
     });
 
   return (
@@ -69,11 +62,7 @@ function StatementForm() {
           Download statement (CSV)
         </button>
       </div>
-      {fetchFile.isError && (
-        <p className="notice notice-error" role="alert">
-          {errorMessage(fetchFile.error)}
-        </p>
-      )}
+      <ErrorNotice message={problem.message} />
     </form>
   );
 }

@@ -1,12 +1,12 @@
 import { Link } from "@tanstack/react-router";
 import type { ReactNode } from "react";
+import { Table } from "../../components/DataTable";
 import { QueryState } from "../../components/States";
 import { formatMoney, formatPercent } from "../../lib/decimal";
-import { formatDateTime } from "./shared/format";
-import { Pnl } from "./shared/Pnl";
-import { usePortfolioSummary, type Cash, type Totals } from "./queries";
-import shared from "./shared/shared.module.css";
+import { formatDateTime } from "../../lib/format";
+import { Pnl } from "./Pnl";
 import styles from "./Portfolio.module.css";
+import { usePortfolioSummary, type Cash, type Totals } from "./queries";
 
 /** The portfolio's totals per currency and the cash table. */
 export function SummaryPanel() {
@@ -18,7 +18,7 @@ export function SummaryPanel() {
           {data.totals.map((totals) => (
             <TotalsCard key={totals.currency} totals={totals} />
           ))}
-          <p className={`muted ${styles.asOf}`}>Valued {formatDateTime(data.as_of)}, at each bond's mark.</p>
+          <p className={`muted ${styles.asOf}`}>Valued {formatDateTime(data.as_of, { seconds: true })}, at each bond's mark.</p>
           <CashTable cash={data.cash} />
         </>
       )}
@@ -68,44 +68,41 @@ function Stat({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+const CASH_HEADINGS = [
+  { header: "Currency" },
+  { header: "Available", num: true },
+  { header: "In open orders", num: true },
+  { header: "Escrow / withdrawing", num: true },
+  { header: "Total", num: true },
+];
+
 /** Cash by bucket in each currency. */
 function CashTable({ cash }: { cash: Cash[] }) {
   return (
     <section aria-labelledby="cash-heading">
       <h2 id="cash-heading">Cash</h2>
-      <div className="table-scroll">
-        <table aria-labelledby="cash-heading">
-          <thead>
+      <Table headings={CASH_HEADINGS} labelledBy="cash-heading">
+        <tbody>
+          {cash.length === 0 && (
             <tr>
-              <th scope="col">Currency</th>
-              <th scope="col" className="num">Available</th>
-              <th scope="col" className="num">In open orders</th>
-              <th scope="col" className="num">Escrow / withdrawing</th>
-              <th scope="col" className="num">Total</th>
+              <td colSpan={CASH_HEADINGS.length} className="muted">
+                No cash yet: add money on the <Link to="/funds">Funds</Link> page.
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {cash.length === 0 && (
-              <tr>
-                <td colSpan={5} className="muted">
-                  No cash yet: add money on the <Link to="/funds">Funds</Link> page.
-                </td>
-              </tr>
-            )}
-            {cash.map((row) => (
-              <tr key={row.currency}>
-                <th scope="row" className={shared.rowHeader}>
-                  {row.currency}
-                </th>
-                <td className="num">{formatMoney(row.available, row.scale, row.currency)}</td>
-                <td className="num">{formatMoney(row.locked, row.scale, row.currency)}</td>
-                <td className="num">{formatMoney(row.other, row.scale, row.currency)}</td>
-                <td className="num">{formatMoney(row.total, row.scale, row.currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          )}
+          {cash.map((row) => (
+            <tr key={row.currency}>
+              <th scope="row" className="row-header">
+                {row.currency}
+              </th>
+              <td className="num">{formatMoney(row.available, row.scale, row.currency)}</td>
+              <td className="num">{formatMoney(row.locked, row.scale, row.currency)}</td>
+              <td className="num">{formatMoney(row.other, row.scale, row.currency)}</td>
+              <td className="num">{formatMoney(row.total, row.scale, row.currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
     </section>
   );
 }

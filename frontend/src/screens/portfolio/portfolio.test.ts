@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { groupByMonth } from "./cashflows";
 import type { Cashflow } from "./queries";
-import { isoScale } from "./shared/currency";
-import { addDays, daysInclusive, formatDate, humanize, parseIsoDate, startOfMonth, today } from "./shared/format";
 import { statementFile, statementSchema } from "./statements";
 
 function cashflow(payment_date: string, expected_amount: number, currency = "INR"): Cashflow {
@@ -22,37 +20,6 @@ function cashflow(payment_date: string, expected_amount: number, currency = "INR
     scale: 2,
   };
 }
-
-describe("calendar dates", () => {
-  it("parses only real dates", () => {
-    expect(parseIsoDate("2026-02-28")?.toISOString()).toBe("2026-02-28T00:00:00.000Z");
-    expect(parseIsoDate("2026-02-30")).toBeNull();
-    expect(parseIsoDate("26-2-3")).toBeNull();
-  });
-
-  it("moves and counts days across months and leap years", () => {
-    expect(addDays("2028-02-28", 1)).toBe("2028-02-29");
-    expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
-    expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
-    expect(daysInclusive("2026-01-01", "2026-01-01")).toBe(1);
-    expect(daysInclusive("2026-01-01", "2026-12-31")).toBe(365);
-  });
-
-  it("formats a calendar date without shifting it by the time zone", () => {
-    expect(formatDate("2026-12-21")).toContain("21");
-    expect(formatDate(null)).toBe("—");
-  });
-
-  it("knows today and the start of its month in local time", () => {
-    expect(today(new Date(2026, 10, 5, 23, 59))).toBe("2026-11-05");
-    expect(startOfMonth("2026-11-05")).toBe("2026-11-01");
-  });
-
-  it("humanizes API enum values", () => {
-    expect(humanize("partially_filled")).toBe("Partially filled");
-    expect(humanize("taker")).toBe("Taker");
-  });
-});
 
 describe("groupByMonth", () => {
   it("groups payments by month in date order with exact sums per currency", () => {
@@ -99,13 +66,5 @@ describe("statement period", () => {
       path: "/api/v1/portfolio/statements?from=2026-11-01&to=2026-11-22&format=csv",
       filename: "liquibond-statement-2026-11-01-2026-11-22.csv",
     });
-  });
-});
-
-describe("isoScale", () => {
-  it("knows the minor-unit digits of ISO currencies", () => {
-    expect(isoScale("INR")).toBe(2);
-    expect(isoScale("JPY")).toBe(0);
-    expect(isoScale("not a currency")).toBe(2);
   });
 });

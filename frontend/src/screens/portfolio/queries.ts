@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap, type components } from "../../api/client";
-import { useLiveChannel, useRefresher } from "./shared/live";
+import { useLiveChannel, useRefresher } from "../../lib/live";
 
 export type Totals = components["schemas"]["TotalsOut"];
 export type Cash = components["schemas"]["CashOut"];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { daysInclusive, parseIsoDate } from "./shared/format";
+import { daysInclusive, parseIsoDate } from "../../lib/dates";
 
 /** The longest period one statement covers (the API's MAX_STATEMENT_DAYS). */
 export const MAX_STATEMENT_DAYS = 366;

@@ -15,6 +15,7 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 import { useEffect, useRef, useState } from "react";
+import { Panel } from "../../components/Panel";
 import { ErrorState } from "../../components/States";
 import { parseDecimal } from "../../lib/decimal";
 import { useChannel } from "../../lib/ws";
@@ -125,11 +126,11 @@ export function CandleChart({ instrument }: { instrument: Instrument }) {
 
   const empty = candles.data?.candles.length === 0;
   return (
-    <section className={`panel ${styles.chartPanel}`} aria-labelledby="chart-title">
-      <div className={styles.panelHeader}>
-        <h2 id="chart-title">Chart</h2>
-        <Segmented label="Interval" options={INTERVALS} value={interval} onChange={chooseInterval} />
-      </div>
+    <Panel
+      title="Chart"
+      className={styles.chartPanel}
+      actions={<Segmented label="Interval" options={INTERVALS} value={interval} onChange={chooseInterval} />}
+    >
       {candles.isError && <ErrorState error={candles.error} onRetry={() => void candles.refetch()} />}
       <div className={styles.chartBox}>
         <div ref={container} className={styles.chart} />
@@ -141,6 +142,6 @@ export function CandleChart({ instrument }: { instrument: Instrument }) {
           Charts by TradingView Lightweight Charts
         </a>
       </p>
-    </section>
+    </Panel>
   );
 }

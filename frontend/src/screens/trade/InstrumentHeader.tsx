@@ -1,7 +1,7 @@
-import { formatMoney, formatPercent, formatPrice, formatQuantity } from "../../lib/decimal";
-import { currencyScale } from "../../lib/ticket";
-import { Change, formatCoupon, formatDate, tickDigits } from "../markets/format";
-import { useTicker } from "../markets/tickers";
+import { Change } from "../../components/Change";
+import { currencyScale, formatMoney, formatPercent, formatPrice, formatQuantity } from "../../lib/decimal";
+import { formatCoupon, formatDate, tickDigits } from "../../lib/format";
+import { useTicker } from "../../lib/tickers";
 import type { Instrument } from "./queries";
 import styles from "./Trade.module.css";
 
@@ -55,7 +55,7 @@ export function InstrumentHeader({ instrument }: { instrument: Instrument }) {
       <dl className={styles.facts}>
         <div>
           <dt>ISIN</dt>
-          <dd className={styles.mono}>{instrument.isin}</dd>
+          <dd className="mono">{instrument.isin}</dd>
         </div>
         {facts.map(([term, value]) => (
           <div key={term}>

@@ -1,74 +1,46 @@
 import { useQuery } from "@tanstack/react-query";
+import { DataTable, type Column } from "../../components/DataTable";
+import { Panel } from "../../components/Panel";
 import { QueryState } from "../../components/States";
-import { formatMoney, formatPrice, formatQuantity } from "../../lib/decimal";
-import { currencyScale } from "../../lib/ticket";
-import { formatDate, formatDateTime, tickDigits } from "../markets/format";
-import { myTradesQuery, type Instrument } from "./queries";
+import { currencyScale, formatMoney, formatPrice, formatQuantity } from "../../lib/decimal";
+import { formatDate, formatDateTime, tickDigits } from "../../lib/format";
+import { myTradesQuery, type Instrument, type MyTrade } from "./queries";
 import styles from "./Trade.module.css";
+
+/** A fill's amount in its currency. */
+const money = (fill: MyTrade, minor: number | bigint) => formatMoney(minor, currencyScale(fill.currency), fill.currency);
+
+/** What the buyer pays or the seller receives: the dirty amount and the fee. */
+const settlement = (fill: MyTrade) => BigInt(fill.dirty_amount) + (fill.side === "buy" ? 1n : -1n) * BigInt(fill.fee);
 
 /** My fills in this instrument, newest first; refreshed as the `fills` channel reports them. */
 export function MyFills({ instrument }: { instrument: Instrument }) {
   const fills = useQuery(myTradesQuery(instrument.id));
   const digits = tickDigits(instrument.tick_size);
+  const columns: Column<MyTrade>[] = [
+    { header: "Time", cell: (fill) => formatDateTime(fill.created_at) },
+    {
+      header: "Side",
+      className: (fill) => (fill.side === "buy" ? "buy-text" : "sell-text"),
+      cell: (fill) => (
+        <>
+          {fill.side === "buy" ? "Bought" : "Sold"} <span className="muted">({fill.liquidity})</span>
+        </>
+      ),
+    },
+    { header: "Price", num: true, cell: (fill) => formatPrice(fill.price, digits) },
+    { header: "Units", num: true, cell: (fill) => formatQuantity(fill.quantity) },
+    { header: "Clean", num: true, cell: (fill) => money(fill, fill.clean_amount) },
+    { header: "Accrued", num: true, cell: (fill) => money(fill, fill.accrued_interest) },
+    { header: "Fee", num: true, cell: (fill) => money(fill, fill.fee) },
+    { header: "Settlement", num: true, cell: (fill) => money(fill, settlement(fill)) },
+    { header: "Settles", cell: (fill) => formatDate(fill.settlement_date) },
+  ];
   return (
-    <section className={`panel ${styles.fillsPanel}`} aria-labelledby="fills-title">
-      <h2 id="fills-title">My fills</h2>
+    <Panel title="My fills" className={styles.fillsPanel}>
       <QueryState query={fills} isEmpty={(list) => list.length === 0} empty="You have not traded this bond yet.">
-        {(list) => (
-          <div className="table-scroll">
-            <table className={styles.compact}>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Side</th>
-                  <th scope="col" className="num">
-                    Price
-                  </th>
-                  <th scope="col" className="num">
-                    Units
-                  </th>
-                  <th scope="col" className="num">
-                    Clean
-                  </th>
-                  <th scope="col" className="num">
-                    Accrued
-                  </th>
-                  <th scope="col" className="num">
-                    Fee
-                  </th>
-                  <th scope="col" className="num">
-                    Settlement
-                  </th>
-                  <th scope="col">Settles</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((fill) => {
-                  const scale = currencyScale(fill.currency);
-                  const money = (minor: number | bigint) => formatMoney(minor, scale, fill.currency);
-                  const buy = fill.side === "buy";
-                  const settlement = BigInt(fill.dirty_amount) + (buy ? 1n : -1n) * BigInt(fill.fee);
-                  return (
-                    <tr key={fill.id}>
-                      <td>{formatDateTime(fill.created_at)}</td>
-                      <td className={buy ? "buy-text" : "sell-text"}>
-                        {buy ? "Bought" : "Sold"} <span className="muted">({fill.liquidity})</span>
-                      </td>
-                      <td className="num">{formatPrice(fill.price, digits)}</td>
-                      <td className="num">{formatQuantity(fill.quantity)}</td>
-                      <td className="num">{money(fill.clean_amount)}</td>
-                      <td className="num">{money(fill.accrued_interest)}</td>
-                      <td className="num">{money(fill.fee)}</td>
-                      <td className="num">{money(settlement)}</td>
-                      <td>{formatDate(fill.settlement_date)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        {(list) => <DataTable columns={columns} rows={list} rowKey={(fill) => fill.id} className={styles.compact} />}
       </QueryState>
-    </section>
+    </Panel>
   );
 }

@@ -1,4 +1,5 @@
 import type { CSSProperties } from "react";
+import { Panel } from "../../components/Panel";
 import { Loading } from "../../components/States";
 import { spreadTicks, withDepth, type Book, type DepthLevel } from "../../lib/book";
 import { decimalToString, formatPrice, formatQuantity, parseDecimal } from "../../lib/decimal";
@@ -19,11 +20,12 @@ export function OrderBook({
   onPick: (price: string) => void;
 }) {
   return (
-    <section className={`panel ${styles.bookPanel}`} aria-labelledby="book-title" aria-busy={!book || resyncing}>
-      <div className={styles.panelHeader}>
-        <h2 id="book-title">Order book</h2>
-        {resyncing && <span className="badge">Resyncing…</span>}
-      </div>
+    <Panel
+      title="Order book"
+      className={styles.bookPanel}
+      busy={!book || resyncing}
+      actions={resyncing && <span className="badge">Resyncing…</span>}
+    >
       {error ? (
         <p className="notice notice-error" role="alert">
           {error}
@@ -33,7 +35,7 @@ export function OrderBook({
       ) : (
         <Loading label="Loading the book…" />
       )}
-    </section>
+    </Panel>
   );
 }
 

@@ -4,13 +4,14 @@ import { useForm, useWatch, type FieldErrors, type Resolver } from "react-hook-f
 import type { components } from "../../api/client";
 import { ApiProblem, errorMessage } from "../../api/problem";
 import { Field } from "../../components/Field";
+import { Panel } from "../../components/Panel";
 import type { BookLevel } from "../../lib/book";
 import { decimalToString, formatPrice, formatQuantity, parseDecimal, roundDecimal, type Decimal } from "../../lib/decimal";
+import { tickDigits } from "../../lib/format";
+import { ORDER_STATUSES, ORDER_TYPES } from "../../lib/orders";
 import { emptyTicket, orderKind, ticketRules, timesInForce, validateTicket, type TicketRules, type TicketValues } from "../../lib/ticket";
-import { tickDigits } from "../markets/format";
-import { useTicker } from "../markets/tickers";
+import { useTicker } from "../../lib/tickers";
 import { Holdings } from "./Holdings";
-import { ORDER_STATUSES, ORDER_TYPES } from "./labels";
 import { usePlaceOrder } from "./placeOrder";
 import type { Instrument } from "./queries";
 import { Segmented } from "./Segmented";
@@ -105,8 +106,7 @@ export function OrderTicket({
 
   const tradable = instrument.status === "listed";
   return (
-    <section className={`panel ${styles.ticketPanel}`} aria-labelledby="ticket-title">
-      <h2 id="ticket-title">Order ticket</h2>
+    <Panel title="Order ticket" className={styles.ticketPanel}>
       {!tradable && (
         <p className="notice notice-error" role="alert">
           {`This bond is ${instrument.status}${instrument.status_reason ? `: ${instrument.status_reason}` : ""}. It cannot be traded now.`}
@@ -162,7 +162,7 @@ export function OrderTicket({
         {place.isError && <Failure error={place.error} />}
         {place.isSuccess && <Placed order={place.data} digits={digits} />}
       </form>
-    </section>
+    </Panel>
   );
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useRef } from "react";
 import type { FieldErrors, UseFormRegister } from "react-hook-form";
 import { Field } from "../../components/Field";
 import type { TicketValues, TimeInForce } from "../../lib/ticket";
-import { SELF_TRADE, TIMES_IN_FORCE } from "./labels";
+import { SELF_TRADE, TIMES_IN_FORCE } from "../../lib/orders";
 import styles from "./Trade.module.css";
 
 const FIELDS = [

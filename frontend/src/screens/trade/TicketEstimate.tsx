@@ -1,7 +1,7 @@
 import { errorMessage } from "../../api/problem";
 import { decimalToString, formatMoney, formatPercent, formatPrice } from "../../lib/decimal";
 import type { Side, TicketRules } from "../../lib/ticket";
-import { formatDate } from "../markets/format";
+import { formatDate } from "../../lib/format";
 import styles from "./Trade.module.css";
 import type { TicketQuote } from "./ticketQuote";
 

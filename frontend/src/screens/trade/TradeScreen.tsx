@@ -1,16 +1,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { useRef } from "react";
+import { LiveStatus } from "../../components/LiveStatus";
 import { Page } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
-import { LiveStatus } from "../markets/LiveStatus";
+import { instrumentQuery } from "../../lib/instruments";
 import { CandleChart } from "./CandleChart";
 import { InstrumentHeader } from "./InstrumentHeader";
 import { MyFills } from "./MyFills";
 import { MyOrders } from "./MyOrders";
 import { OrderBook } from "./OrderBook";
 import { OrderTicket, type TicketHandle } from "./OrderTicket";
-import { instrumentQuery, useLiveBook, useMyUpdates, type Instrument } from "./queries";
+import { useLiveBook, useMyUpdates, type Instrument } from "./queries";
 import styles from "./Trade.module.css";
 import { TradeTape } from "./TradeTape";
 

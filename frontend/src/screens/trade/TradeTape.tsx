@@ -1,6 +1,9 @@
+import { DataTable, type Column } from "../../components/DataTable";
+import { Panel } from "../../components/Panel";
 import { QueryState } from "../../components/States";
 import { formatPrice, formatQuantity } from "../../lib/decimal";
-import { formatTime, tickDigits } from "../markets/format";
+import { formatTime, tickDigits } from "../../lib/format";
+import type { TapeTrade } from "../../lib/ws";
 import { useTape, type Instrument } from "./queries";
 import styles from "./Trade.module.css";
 
@@ -8,40 +11,34 @@ import styles from "./Trade.module.css";
 export function TradeTape({ instrument }: { instrument: Instrument }) {
   const tape = useTape(instrument.id);
   const digits = tickDigits(instrument.tick_size);
+  const columns: Column<TapeTrade>[] = [
+    { header: "Time", cell: (trade) => formatTime(trade.created_at) },
+    {
+      header: "Price",
+      num: true,
+      className: (trade) => (trade.aggressor_side === "buy" ? "buy-text" : "sell-text"),
+      cell: (trade) => (
+        <>
+          <span className="sr-only">{trade.aggressor_side === "buy" ? "Bought " : "Sold "}</span>
+          {formatPrice(trade.price, digits)}
+        </>
+      ),
+    },
+    { header: "Units", num: true, cell: (trade) => formatQuantity(trade.quantity) },
+  ];
   return (
-    <section className={`panel ${styles.tapePanel}`} aria-labelledby="tape-title">
-      <h2 id="tape-title">Trades</h2>
+    <Panel title="Trades" className={styles.tapePanel}>
       <QueryState query={tape} isEmpty={(trades) => trades.length === 0} empty="No trades yet.">
         {(trades) => (
-          <div className={`table-scroll ${styles.tapeScroll}`}>
-            <table className={styles.compact}>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col" className="num">
-                    Price
-                  </th>
-                  <th scope="col" className="num">
-                    Units
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {trades.map((trade) => (
-                  <tr key={trade.id}>
-                    <td>{formatTime(trade.created_at)}</td>
-                    <td className={`num ${trade.aggressor_side === "buy" ? "buy-text" : "sell-text"}`}>
-                      <span className={styles.srOnly}>{trade.aggressor_side === "buy" ? "Bought " : "Sold "}</span>
-                      {formatPrice(trade.price, digits)}
-                    </td>
-                    <td className="num">{formatQuantity(trade.quantity)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={columns}
+            rows={trades}
+            rowKey={(trade) => trade.id}
+            className={styles.compact}
+            scrollClassName={styles.tapeScroll}
+          />
         )}
       </QueryState>
-    </section>
+    </Panel>
   );
 }

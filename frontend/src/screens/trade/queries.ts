@@ -2,31 +2,24 @@
 import { queryOptions, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { api, unwrap, type components } from "../../api/client";
+import { BALANCES_KEY } from "../../lib/balances";
 import { applyDelta, bookFromSnapshot, type Book } from "../../lib/book";
+import { OPEN_STATES } from "../../lib/orders";
 import { realtime, useChannel, type OrderUpdate, type TapeTrade } from "../../lib/ws";
 
-export type Instrument = components["schemas"]["InstrumentOut"];
+export type { Instrument } from "../../lib/instruments";
 export type Order = components["schemas"]["OrderOut"];
 export type MyTrade = components["schemas"]["TradeOut"];
 export type CandleInterval = components["schemas"]["CandleInterval"];
 
 const TAPE_SIZE = 50;
-const OPEN_STATES = new Set(["queued", "pending_trigger", "new", "partially_filled"]);
 
 const keys = {
-  instrument: (id: string) => ["instruments", "detail", id] as const,
   tape: (id: string) => ["market", "tape", id] as const,
   candles: (id: string, interval: CandleInterval) => ["market", "candles", id, interval] as const,
   openOrders: (id: string) => ["orders", "open", id] as const,
   myTrades: (id: string) => ["trades", "mine", id] as const,
 };
-
-/** One instrument. */
-export const instrumentQuery = (id: string) =>
-  queryOptions({
-    queryKey: keys.instrument(id),
-    queryFn: () => unwrap(api.GET("/api/v1/instruments/{instrument_id}", { params: { path: { instrument_id: id } } })),
-  });
 
 /** The latest public trades, newest first. */
 export const tapeQuery = (id: string) =>
@@ -173,7 +166,7 @@ export function useMyUpdates(): void {
   });
   useChannel("fills", (message) => {
     if (message.type === "fill" || (message.type === "subscribed" && message.resumed)) {
-      for (const prefix of ["trades", "portfolio", "accounts"]) void queryClient.invalidateQueries({ queryKey: [prefix] });
+      for (const prefix of ["trades", "portfolio", ...BALANCES_KEY]) void queryClient.invalidateQueries({ queryKey: [prefix] });
     }
   });
 }

@@ -14,7 +14,7 @@ import {
   type TicketRules,
   type TicketValues,
 } from "../../lib/ticket";
-import { useDebounced } from "../markets/hooks";
+import { useDebounced } from "../../lib/useDebounced";
 
 /** Significant digits kept of the accrued interest the API sends as a float. */
 const ACCRUED_DIGITS = 12;
