@@ -233,7 +233,7 @@ def main() -> int:
     parser.add_argument(
         "--submitters",
         type=lambda text: [int(n) for n in text.split(",")],
-        default=[100, 2 * MAX_BATCH],
+        default=[100, 1_000],
         help="closed-loop submitters, one throughput phase per comma-separated count",
     )
     args = parser.parse_args()

@@ -115,3 +115,47 @@ def move(
         reference=reference,
         actor_id=actor_id,
     )
+
+
+def reservation(
+    user_id: uuid.UUID,
+    asset: str,
+    amount: int,
+    *,
+    to: Bucket = Bucket.LOCKED,
+    reference: str | None = None,
+    description: str = "Reserved",
+) -> EntryDraft:
+    """An entry moving `amount` from the user's available balance into `to` (locked, escrow...)."""
+    owner = Owner.user(user_id)
+    return move(
+        "reserve",
+        description,
+        source=AccountKey(owner, asset, Bucket.AVAILABLE),
+        destination=AccountKey(owner, asset, to),
+        amount=amount,
+        reference=reference,
+        actor_id=user_id,
+    )
+
+
+def release(
+    user_id: uuid.UUID,
+    asset: str,
+    amount: int,
+    *,
+    from_: Bucket = Bucket.LOCKED,
+    reference: str | None = None,
+    description: str = "Released",
+) -> EntryDraft:
+    """An entry moving `amount` back from `from_` into the user's available balance."""
+    owner = Owner.user(user_id)
+    return move(
+        "release",
+        description,
+        source=AccountKey(owner, asset, from_),
+        destination=AccountKey(owner, asset, Bucket.AVAILABLE),
+        amount=amount,
+        reference=reference,
+        actor_id=user_id,
+    )

@@ -5,26 +5,43 @@
 serialises writers at BEGIN IMMEDIATE), refuses any leg that would drive a user account
 negative (the database CHECK constraint refuses it too), appends the postings with running
 balances and emits `ledger.balance_changed.v1` for every user account it touched.
+
+A :class:`LedgerBatch` does the same for many entries in one transaction, set-based: it
+locks the accounts it needs a few statements at a time, applies each entry to balances held
+in memory (refusing an overdraft there), and writes all the entries, postings and new
+balances with one statement each. `post` is a batch of one entry.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liquibond.ledger.entries import AccountKey, EntryDraft, Leg, Owner, UnbalancedEntry, move
+from liquibond.ledger.entries import (
+    AccountKey,
+    EntryDraft,
+    Leg,
+    Owner,
+    UnbalancedEntry,
+    move,
+    release,
+    reservation,
+)
 from liquibond.ledger.models import Account, Asset, AssetKind, Bucket, JournalEntry, Posting
 from liquibond.platform.db import new_id, utcnow
 from liquibond.platform.errors import Conflict, Unprocessable, not_found
-from liquibond.platform.outbox import record_event
+from liquibond.platform.outbox import Recorder, record_event
 from liquibond.platform.schemas import as_int, cursor_value, encode_cursor
 
 
@@ -97,64 +114,27 @@ class LedgerService:
 
     # -- posting ---------------------------------------------------------------------------
 
+    def batch(self) -> LedgerBatch:
+        """A batch of entries posted in memory and written together, whose events go to this
+        session's outbox; for one writer posting many entries in one transaction."""
+        return LedgerBatch(self._session, partial(record_event, self._session))
+
     async def post(self, draft: EntryDraft) -> JournalEntry:
         """Apply a balanced entry atomically (see module docstring)."""
-        keys = sorted({leg.account for leg in draft.legs}, key=_account_sort_key)
-        accounts = {key: await self._ensure_account(key) for key in keys}
-        locked = await self._lock(sorted(account_id for account_id in accounts.values()))
+        batch = self.batch()
+        await batch.hold(leg.account for leg in draft.legs)
         if draft.reference is not None and await self._session.scalar(
             select(JournalEntry.id).where(JournalEntry.reference == draft.reference)
         ):
-            raise Conflict(
-                code="ledger.duplicate_reference",
-                detail=f"An entry for {draft.reference} was already posted.",
-            )
-        entry = JournalEntry(
-            id=new_id(),
-            kind=draft.kind,
-            description=draft.description,
-            reference=draft.reference,
-            reverses_id=draft.reverses_id,
-            actor_id=draft.actor_id,
-        )
-        self._session.add(entry)
-        now = utcnow()
-        balances = {account_id: row.balance for account_id, row in locked.items()}
-        postings: list[Posting] = []
-        for leg in draft.legs:
-            account_id = accounts[leg.account]
-            balances[account_id] += leg.amount
-            if balances[account_id] < 0 and not leg.account.owner.is_system:
-                raise InsufficientFunds(
-                    code="ledger.insufficient_funds",
-                    detail=f"Not enough {leg.account.asset} in {leg.account.bucket.value}.",
-                    extra={"asset": leg.account.asset, "bucket": leg.account.bucket.value},
-                )
-            postings.append(
-                Posting(
-                    entry_id=entry.id,
-                    account_id=account_id,
-                    asset_code=leg.account.asset,
-                    amount=leg.amount,
-                    balance_after=balances[account_id],
-                    created_at=now,
-                )
-            )
-        for account_id, balance in balances.items():
-            if balance != locked[account_id].balance:
-                await self._session.execute(
-                    update(Account).where(Account.id == account_id).values(balance=balance)
-                )
-        self._session.add_all(postings)
+            raise duplicate_reference(draft.reference)
+        entry_id = await batch.post(draft)
         try:
-            await self._session.flush()
+            await batch.write()
         except IntegrityError as exc:
             # Two first-time posts with the same reference raced; the loser sees the winner.
-            raise Conflict(
-                code="ledger.duplicate_reference",
-                detail=f"An entry for {draft.reference} was already posted.",
-            ) from exc
-        self._emit_balance_changes(draft, accounts, balances, entry.id)
+            raise duplicate_reference(draft.reference) from exc
+        entry = await self._session.get(JournalEntry, entry_id)
+        assert entry is not None
         return entry
 
     async def move(
@@ -192,15 +172,8 @@ class LedgerService:
         description: str = "Reserved",
     ) -> JournalEntry:
         """Move `amount` from the user's available balance into `to` (locked, escrow, ...)."""
-        owner = Owner.user(user_id)
-        return await self.move(
-            "reserve",
-            description,
-            source=AccountKey(owner, asset, Bucket.AVAILABLE),
-            destination=AccountKey(owner, asset, to),
-            amount=amount,
-            reference=reference,
-            actor_id=user_id,
+        return await self.post(
+            reservation(user_id, asset, amount, to=to, reference=reference, description=description)
         )
 
     async def release(
@@ -214,15 +187,10 @@ class LedgerService:
         description: str = "Released",
     ) -> JournalEntry:
         """Move `amount` back from `from_` into the user's available balance."""
-        owner = Owner.user(user_id)
-        return await self.move(
-            "release",
-            description,
-            source=AccountKey(owner, asset, from_),
-            destination=AccountKey(owner, asset, Bucket.AVAILABLE),
-            amount=amount,
-            reference=reference,
-            actor_id=user_id,
+        return await self.post(
+            release(
+                user_id, asset, amount, from_=from_, reference=reference, description=description
+            )
         )
 
     async def reverse(
@@ -404,95 +372,226 @@ class LedgerService:
         ]
         return breaks
 
-    # -- internals -------------------------------------------------------------------------
 
-    async def _ensure_account(self, key: AccountKey) -> uuid.UUID:
-        """The account's id, creating it (race-safely) on first use."""
-        found = await self._find_account(key)
-        if found is not None:
-            return found
-        await self.asset(key.asset)
-        values = {
-            "id": new_id(),
-            "owner_key": key.owner.key,
-            "user_id": key.owner.user_id,
-            "is_system": key.owner.is_system,
-            "asset_code": key.asset,
-            "bucket": key.bucket.value,
-            "balance": 0,
-            "created_at": utcnow(),
-        }
-        insert = (
-            pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def duplicate_reference(reference: str | None) -> Conflict:
+    """The 409 for an entry whose reference was already posted."""
+    return Conflict(
+        code="ledger.duplicate_reference",
+        detail=f"An entry for {reference} was already posted.",
+    )
+
+
+@dataclass(slots=True)
+class _Held:
+    """An account a batch holds: its id, its balance now and its balance in the database."""
+
+    id: uuid.UUID
+    balance: int
+    stored: int
+
+
+class LedgerBatch:
+    """Entries posted against balances held in memory, written together by :meth:`write`.
+
+    An account is locked and read the first time the batch needs it (:meth:`hold` locks many
+    with one statement, in account-id order), and opened if it does not exist, but only for
+    an entry that is accepted. An entry that would overdraw a user account is refused before
+    it changes anything, so a refusal needs no savepoint. Nothing reaches the database
+    before :meth:`write`, except the accounts opened; events are recorded as entries are
+    posted. While the batch is open it alone posts to the accounts it holds.
+    """
+
+    def __init__(self, session: AsyncSession, record: Recorder) -> None:
+        self._session = session
+        self._record = record
+        self._held: dict[AccountKey, _Held] = {}
+        self._absent: set[AccountKey] = set()  # not found when looked for
+        self._entries: list[dict[str, Any]] = []
+        self._postings: list[dict[str, Any]] = []
+        self._references: set[str] = set()
+
+    async def hold(self, keys: Iterable[AccountKey]) -> None:
+        """Lock and read those of the accounts of `keys` the batch does not hold yet, with one
+        statement, in account-id order (as every poster does, so none deadlocks); missing
+        ones are noted. The statement selects by owner, asset and bucket, so it may lock
+        (and the batch then holds) other accounts of the same owners, assets and buckets."""
+        wanted = {key for key in keys if key not in self._held and key not in self._absent}
+        if not wanted:
+            return
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            select(
+                Account.id, Account.owner_key, Account.asset_code, Account.bucket, Account.balance
+            )
+            .where(
+                Account.owner_key.in_({key.owner.key for key in wanted}),
+                Account.asset_code.in_({key.asset for key in wanted}),
+                Account.bucket.in_({key.bucket.value for key in wanted}),
+            )
+            .order_by(Account.id)
+            .with_for_update()
         )
-        await self._session.execute(
-            insert(Account)
-            .values(**values)
+        for account_id, owner_key, asset, bucket, balance in rows:
+            self._held.setdefault(
+                AccountKey(Owner(owner_key), asset, Bucket(bucket)),
+                _Held(account_id, balance, balance),
+            )
+        self._absent |= wanted - self._held.keys()
+
+    async def post(self, draft: EntryDraft) -> uuid.UUID:
+        """Apply a balanced entry to the held balances; returns its id. Refuses an overdraft
+        (:class:`InsufficientFunds`) or a reference already posted in the batch, changing
+        nothing; a reference posted before is refused by :meth:`write`."""
+        if draft.reference is not None and draft.reference in self._references:
+            raise duplicate_reference(draft.reference)
+        if any(leg.account not in self._held for leg in draft.legs):
+            keys = list(dict.fromkeys(leg.account for leg in draft.legs))
+            await self.hold(keys)
+            missing = [key for key in keys if key not in self._held]
+            if missing:
+                self._balances_after(draft)  # refused before any account is opened
+                await self._open(missing)
+        return self._apply(draft)
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo the entries posted in the block if it raises (the accounts stay held)."""
+        entries, postings = len(self._entries), len(self._postings)
+        balances = {key: held.balance for key, held in self._held.items()}
+        try:
+            yield
+        except BaseException:
+            for entry in self._entries[entries:]:
+                self._references.discard(entry["reference"])
+            del self._entries[entries:], self._postings[postings:]
+            for key, held in self._held.items():
+                held.balance = balances.get(key, held.stored)
+            raise
+
+    async def write(self) -> None:
+        """Write what was posted since the last write: the entries, their postings and the
+        accounts' new balances, one statement each."""
+        if not self._entries:
+            return
+        changed = [held for held in self._held.values() if held.balance != held.stored]
+        connection = await self._session.connection()
+        await connection.execute(insert(JournalEntry), self._entries)
+        await connection.execute(insert(Posting), self._postings)
+        if changed:
+            await connection.execute(
+                update(Account)
+                .where(Account.id == bindparam("account_id"))
+                .values(balance=bindparam("new_balance")),
+                [{"account_id": held.id, "new_balance": held.balance} for held in changed],
+            )
+        for held in changed:
+            held.stored = held.balance
+        self._entries, self._postings = [], []
+
+    def _balances_after(self, draft: EntryDraft) -> list[int]:
+        """Each leg's account balance after it; :class:`InsufficientFunds` if one would take a
+        user account below zero (an account not opened yet holds nothing)."""
+        balances: dict[AccountKey, int] = {}
+        after: list[int] = []
+        for leg in draft.legs:
+            key = leg.account
+            held = self._held.get(key)
+            balance = balances.get(key, 0 if held is None else held.balance) + leg.amount
+            if balance < 0 and not key.owner.is_system:
+                raise InsufficientFunds(
+                    code="ledger.insufficient_funds",
+                    detail=f"Not enough {key.asset} in {key.bucket.value}.",
+                    extra={"asset": key.asset, "bucket": key.bucket.value},
+                )
+            balances[key] = balance
+            after.append(balance)
+        return after
+
+    def _apply(self, draft: EntryDraft) -> uuid.UUID:
+        """Post `draft`, whose accounts are all held: queue its rows and record its events."""
+        after = self._balances_after(draft)
+        entry_id, now = new_id(), utcnow()
+        self._entries.append(
+            {
+                "id": entry_id,
+                "kind": draft.kind,
+                "description": draft.description,
+                "reference": draft.reference,
+                "reverses_id": draft.reverses_id,
+                "actor_id": draft.actor_id,
+                "created_at": now,
+            }
+        )
+        deltas: dict[AccountKey, int] = {}
+        for leg, balance in zip(draft.legs, after, strict=True):
+            held = self._held[leg.account]
+            held.balance = balance
+            self._postings.append(
+                {
+                    "entry_id": entry_id,
+                    "account_id": held.id,
+                    "asset_code": leg.account.asset,
+                    "amount": leg.amount,
+                    "balance_after": balance,
+                    "created_at": now,
+                }
+            )
+            deltas[leg.account] = deltas.get(leg.account, 0) + leg.amount
+        if draft.reference is not None:
+            self._references.add(draft.reference)
+        for key, delta in deltas.items():
+            if not key.owner.is_system and delta:
+                self._record(
+                    "ledger.balance_changed.v1",
+                    {
+                        "user_id": str(key.owner.user_id),
+                        "asset": key.asset,
+                        "bucket": key.bucket.value,
+                        "balance": self._held[key].balance,
+                        "delta": delta,
+                        "entry_id": str(entry_id),
+                        "kind": draft.kind,
+                    },
+                )
+        return entry_id
+
+    async def _open(self, keys: Sequence[AccountKey]) -> None:
+        """Create the accounts of `keys` (race-safely: one may have appeared since) and hold
+        them; 404 problem for an unknown asset."""
+        assets = {key.asset for key in keys}
+        connection = await self._session.connection()
+        known = set(await connection.scalars(select(Asset.code).where(Asset.code.in_(assets))))
+        if assets - known:
+            raise not_found("asset")
+        now = utcnow()
+        insert_ = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        await connection.execute(
+            insert_(Account)
+            .values(
+                [
+                    {
+                        "id": new_id(),
+                        "owner_key": key.owner.key,
+                        "user_id": key.owner.user_id,
+                        "is_system": key.owner.is_system,
+                        "asset_code": key.asset,
+                        "bucket": key.bucket.value,
+                        "balance": 0,
+                        "created_at": now,
+                    }
+                    for key in keys
+                ]
+            )
             .on_conflict_do_nothing(index_elements=["owner_key", "asset_code", "bucket"])
         )
-        found = await self._find_account(key)
-        assert found is not None
-        return found
-
-    async def _find_account(self, key: AccountKey) -> uuid.UUID | None:
-        return await self._session.scalar(
-            select(Account.id).where(
-                Account.owner_key == key.owner.key,
-                Account.asset_code == key.asset,
-                Account.bucket == key.bucket.value,
-            )
-        )
-
-    async def _lock(self, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Account]:
-        """Lock the accounts (in the caller's order) and read their current balances."""
-        locked: dict[uuid.UUID, Account] = {}
-        for account_id in account_ids:
-            # One row at a time, in id order: every transaction acquires locks in the same order.
-            row = await self._session.scalar(
-                select(Account)
-                .where(Account.id == account_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            assert row is not None
-            locked[account_id] = row
-        return locked
-
-    def _emit_balance_changes(
-        self,
-        draft: EntryDraft,
-        accounts: dict[AccountKey, uuid.UUID],
-        balances: dict[uuid.UUID, int],
-        entry_id: uuid.UUID,
-    ) -> None:
-        deltas: dict[AccountKey, int] = {}
-        for leg in draft.legs:
-            deltas[leg.account] = deltas.get(leg.account, 0) + leg.amount
-        for key, delta in deltas.items():
-            if key.owner.is_system or delta == 0:
-                continue
-            record_event(
-                self._session,
-                "ledger.balance_changed.v1",
-                {
-                    "user_id": str(key.owner.user_id),
-                    "asset": key.asset,
-                    "bucket": key.bucket.value,
-                    "balance": balances[accounts[key]],
-                    "delta": delta,
-                    "entry_id": str(entry_id),
-                    "kind": draft.kind,
-                },
-            )
-
-
-def _account_sort_key(key: AccountKey) -> tuple[str, str, str]:
-    return (key.owner.key, key.asset, key.bucket.value)
+        self._absent.difference_update(keys)
+        await self.hold(keys)
 
 
 __all__ = [
     "Balance",
     "InsufficientFunds",
+    "LedgerBatch",
     "LedgerBreak",
     "LedgerService",
     "StatementLine",

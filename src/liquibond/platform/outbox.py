@@ -1,8 +1,8 @@
 """Transactional outbox, the in-process event bus, and idempotent consumers.
 
-A state change and its event are written in one transaction (`record_event`); the relay
-later delivers committed events to the bus, at least once; consumers wrapped by
-`idempotent_consumer` apply each `event_id` once.
+A state change and its event are written in one transaction (`record_event`, or an `Outbox`
+for a unit of work that records many); the relay later delivers committed events to the
+bus, at least once; consumers wrapped by `idempotent_consumer` apply each `event_id` once.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import fnmatch
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import BigInteger, Integer, String, select, update
+from sqlalchemy import BigInteger, Integer, String, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -73,18 +73,57 @@ class Event:
         }
 
 
+#: Records one event (`type`, `data`) and returns it: `Outbox.record`, or `record_event` bound
+#: to a session.
+Recorder = Callable[[str, dict[str, Any]], Event]
+
+
 def record_event(session: AsyncSession, type_: str, data: dict[str, Any]) -> Event:
     """Add an event to the outbox in the caller's transaction (committed with the change)."""
     event = Event(event_id=new_id(), type=type_, occurred_at=utcnow(), data=data)
-    session.add(
-        OutboxRow(
-            event_id=event.event_id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            data=event.data,
-        )
-    )
+    session.add(OutboxRow(**_row(event)))
     return event
+
+
+class Outbox:
+    """The events of one unit of work that records many, kept in the order recorded and
+    added to the outbox by one statement (:meth:`write`) in its transaction."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+
+    def record(self, type_: str, data: dict[str, Any]) -> Event:
+        """Note an event; it is written, after those recorded before it, by :meth:`write`."""
+        event = Event(event_id=new_id(), type=type_, occurred_at=utcnow(), data=data)
+        self._events.append(event)
+        return event
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Forget the events recorded in the block if it raises."""
+        recorded = len(self._events)
+        try:
+            yield
+        except BaseException:
+            del self._events[recorded:]
+            raise
+
+    async def write(self, session: AsyncSession) -> None:
+        """Add the events recorded so far to the outbox in `session`'s transaction."""
+        if self._events:
+            connection = await session.connection()
+            await connection.execute(insert(OutboxRow), [_row(event) for event in self._events])
+            self._events.clear()
+
+
+def _row(event: Event) -> dict[str, Any]:
+    """The outbox row of `event`, as column values."""
+    return {
+        "event_id": event.event_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "data": event.data,
+    }
 
 
 Handler = Callable[[Event], Awaitable[None]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -155,6 +156,16 @@ def to_ticks(price: Decimal, tick_size: Decimal, field: str = "body.price") -> i
             errors=[FieldError(field, f"not a multiple of {tick_size}", "invalid_tick")],
         )
     return int(ticks)
+
+
+def duplicate_client_order_id(existing: uuid.UUID) -> Conflict:
+    """The 409 for a `client_order_id` the user already gave `existing`."""
+    return Conflict(
+        code="order.duplicate_client_order_id",
+        detail="You already sent an order with this client_order_id.",
+        errors=[FieldError("body.client_order_id", "already used", "duplicate")],
+        extra={"order_id": str(existing)},
+    )
 
 
 def _refuse(code: str, detail: str, field: str | None = None, **extra: object) -> Unprocessable:
@@ -450,12 +461,32 @@ class OrderService:
             )
         )
         if existing is not None:
-            raise Conflict(
-                code="order.duplicate_client_order_id",
-                detail="You already sent an order with this client_order_id.",
-                errors=[FieldError("body.client_order_id", "already used", "duplicate")],
-                extra={"order_id": str(existing)},
+            raise duplicate_client_order_id(existing)
+
+    async def used_client_order_ids(
+        self, candidates: Collection[tuple[uuid.UUID, str]]
+    ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+        """Which of these (user, client_order_id) pairs name an order already, and which."""
+        if not candidates:
+            return {}
+        rows = await self._session.execute(
+            select(Order.user_id, Order.client_order_id, Order.id).where(
+                Order.user_id.in_({user_id for user_id, _ in candidates}),
+                Order.client_order_id.in_({client_order_id for _, client_order_id in candidates}),
             )
+        )
+        return {
+            (user_id, client_order_id): order_id
+            for user_id, client_order_id, order_id in rows
+            if (user_id, client_order_id) in candidates
+        }
+
+    async def load(self, order_ids: Collection[uuid.UUID]) -> list[Order]:
+        """Those of these orders that exist, whoever's: while the caller holds them, :meth:`order`
+        finds them in the session without a query."""
+        if not order_ids:
+            return []
+        return list(await self._session.scalars(select(Order).where(Order.id.in_(order_ids))))
 
     async def open_instruments(
         self, user_id: uuid.UUID, instrument_id: uuid.UUID | None = None
