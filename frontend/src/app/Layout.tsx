@@ -15,6 +15,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { to: "/markets", label: "Markets" },
+  { to: "/auctions", label: "Auctions" },
   { to: "/portfolio", label: "Portfolio" },
   { to: "/history", label: "Orders & trades" },
   { to: "/funds", label: "Funds" },

@@ -1,0 +1,54 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { useChannel, useRealtimeStatus, type ChannelMessage } from "../../lib/ws";
+import { auctionKey, type Auction } from "./auctions";
+
+/** How often to re-read the auction while the WebSocket is down. */
+const POLL_MS = 3_000;
+
+/** The `auction` message of the `auction:{id}` channel (not in the shared ChannelMessage union). */
+function auctionOf(message: ChannelMessage): Auction | null {
+  const raw = message as unknown as { type: string; data?: unknown };
+  return raw.type === "auction" && raw.data && typeof raw.data === "object" ? (raw.data as Auction) : null;
+}
+
+/**
+ * Keep an auction live: each state the `auction:{id}` channel sends replaces the one held (an
+ * older `seq` is ignored), and a change of status or of the bid count refreshes my bids, the
+ * results and the allocations. While the socket is down, the auction is re-read every few seconds.
+ */
+export function useLiveAuction(auction: Auction | undefined): void {
+  const queryClient = useQueryClient();
+  const id = auction?.id;
+  const channel = id && auction.status !== "draft" ? `auction:${id}` : null;
+
+  useChannel(channel, (message) => {
+    if (!id) return;
+    if (message.type === "subscribed" && message.resumed) {
+      void queryClient.invalidateQueries({ queryKey: auctionKey(id) });
+      return;
+    }
+    const next = auctionOf(message);
+    if (!next || next.id !== id) return;
+    const held = queryClient.getQueryData<Auction>(auctionKey(id));
+    if (held && next.seq < held.seq) return;
+    queryClient.setQueryData(auctionKey(id), next);
+    if (!held || held.status !== next.status || held.bids !== next.bids || held.current_round !== next.current_round) {
+      // Everything under the auction's key but the auction itself (just set).
+      void queryClient.invalidateQueries({
+        queryKey: auctionKey(id),
+        predicate: (query) => query.queryKey.length > auctionKey(id).length,
+      });
+    }
+  });
+
+  const live = useRealtimeStatus() === "live";
+  const settled = auction?.status === "settled" || auction?.status === "cancelled";
+  useEffect(() => {
+    if (!id || (live && channel) || settled) return undefined;
+    const timer = window.setInterval(() => {
+      if (document.visibilityState === "visible") void queryClient.invalidateQueries({ queryKey: auctionKey(id) });
+    }, POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [id, live, channel, settled, queryClient]);
+}
