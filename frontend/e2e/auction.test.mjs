@@ -6,88 +6,18 @@
  * on the open page without a reload. Screenshots land in frontend/test-results/screenshots/.
  */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { startServer } from "./server.mjs";
+import { test } from "node:test";
+import { ADMIN, navigate, newPage, serverBase, shootOnFailure, shot, signIn, useBrowser } from "./browser.mjs";
 
-const OUT = path.resolve(import.meta.dirname, "../test-results");
-const SHOTS = path.join(OUT, "screenshots");
 const BOND = "7.38% GS 2027";
-const ADMIN = { email: "admin@demo.liquibond.dev", password: "demo-password-123" };
 // Verified and funded by the demo seed (see liquibond.demo / liquibond.trading.liquidity).
 const BIDDER = { email: "flow@demo.liquibond.dev", password: "demo-password-123" };
-const TIMEOUT = 20_000;
 
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startServer(path.join(OUT, "server-auction.log"));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const openPages = new Set();
-
-/** On a failure, a screenshot of every open page shows where each browser was. */
-async function shootOnFailure(name, body) {
-  try {
-    await body();
-  } catch (error) {
-    let index = 0;
-    for (const page of openPages) {
-      if (!page.isClosed()) await shot(page, `failed-${name}-${index++}`).catch(() => undefined);
-    }
-    throw error;
-  }
-}
-
-async function newPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ baseURL: server.base, viewport });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  openPages.add(page);
-  page.once("close", () => openPages.delete(page));
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(String(error)));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(message.text());
-  });
-  return { context, page, problems };
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function navigate(page, label) {
-  const toggle = page.getByRole("button", { name: "Menu" });
-  if (await toggle.isVisible()) await toggle.click();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true }).click();
-}
-
-async function signIn(page, { email, password }) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
+useBrowser("server-auction.log");
 
 /** A small JSON client for the API, signed in as `who`. */
 async function apiAs(who) {
-  const login = await fetch(`${server.base}/api/v1/auth/login`, {
+  const login = await fetch(`${serverBase()}/api/v1/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(who),
@@ -95,7 +25,7 @@ async function apiAs(who) {
   assert.equal(login.status, 200, await login.clone().text());
   const { access_token: token } = await login.json();
   return async (method, url, body) => {
-    const response = await fetch(`${server.base}${url}`, {
+    const response = await fetch(`${serverBase()}${url}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
