@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import httpx
@@ -267,6 +267,40 @@ async def test_list_my_orders_with_filters_and_cursor(
     ).json()["items"] == []
     for order_id in ids:
         await client.delete(f"/api/v1/orders/{order_id}", headers=seller.headers)
+
+
+async def test_orders_and_trades_filter_by_time_and_side(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market = await list_bond(client, app)
+    seller, buyer = await verified_investor(client), await verified_investor(client)
+    await fund_units(app, market, seller, 200)
+    await fund_cash(app, buyer, 1_000_000_00)
+    await order(client, seller, market, "sell", "100", 100)
+    await order(client, buyer, market, "buy", "100", 100)
+    cut = datetime.now(UTC)
+    await order(client, seller, market, "sell", "100", 100)
+    await order(client, buyer, market, "buy", "100", 100)
+
+    async def listed(path: str, who: LoggedIn, **params: str) -> list[str]:
+        got = await client.get(f"/api/v1/{path}", params=params, headers=who.headers)
+        assert got.status_code == 200, got.text
+        return [item["created_at"] for item in got.json()["items"]]
+
+    for path in ("orders", "trades"):
+        every = await listed(path, seller)
+        later = await listed(path, seller, **{"from": cut.isoformat()})
+        earlier = await listed(path, seller, to=cut.isoformat())
+        assert len(every) == 2 and len(later) == 1 and len(earlier) == 1, path
+        assert sorted(later + earlier) == sorted(every)
+    assert len(await listed("trades", seller, side="sell")) == 2
+    assert await listed("trades", seller, side="buy") == []
+    assert len(await listed("trades", buyer, side="buy")) == 2
+    assert_problem(
+        await client.get("/api/v1/trades", params={"from": "yesterday"}, headers=buyer.headers),
+        422,
+        "request.validation_failed",
+    )
 
 
 async def test_an_order_is_placed_once_per_idempotency_key(

@@ -7538,6 +7538,10 @@ export interface operations {
                 side?: components["schemas"]["OrderSide"] | null;
                 /** @description Only resting orders */
                 open?: boolean;
+                /** @description Created at or after (inclusive) */
+                from?: string | null;
+                /** @description Created before (exclusive) */
+                to?: string | null;
             };
             header?: never;
             path?: never;
@@ -7812,6 +7816,12 @@ export interface operations {
                 /** @description Opaque cursor from `next_cursor` */
                 cursor?: string | null;
                 instrument_id?: string | null;
+                /** @description Only my buys or my sells */
+                side?: components["schemas"]["OrderSide"] | null;
+                /** @description Created at or after (inclusive) */
+                from?: string | null;
+                /** @description Created before (exclusive) */
+                to?: string | null;
             };
             header?: never;
             path?: never;

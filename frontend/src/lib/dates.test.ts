@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, daysInclusive, onLocalDayWithin, parseIsoDate, startOfMonth, today } from "./dates";
+import { addDays, daysInclusive, localDaysAsInstants, parseIsoDate, startOfMonth, today } from "./dates";
 
 describe("calendar dates", () => {
   it("parses only real dates", () => {
@@ -21,10 +21,13 @@ describe("calendar dates", () => {
     expect(startOfMonth("2026-11-05")).toBe("2026-11-01");
   });
 
-  it("places an instant on its local day within a range", () => {
-    const noon = new Date(2026, 10, 20, 12).toISOString();
-    expect(onLocalDayWithin(noon, "2026-11-20", "2026-11-20")).toBe(true);
-    expect(onLocalDayWithin(noon, "", "2026-11-19")).toBe(false);
-    expect(onLocalDayWithin(noon, "", "")).toBe(true);
+  it("turns a range of local days into instants, the end exclusive", () => {
+    expect(localDaysAsInstants("2026-11-20", "2026-11-21")).toEqual({
+      from: new Date(2026, 10, 20).toISOString(),
+      to: new Date(2026, 10, 22).toISOString(),
+    });
+    expect(localDaysAsInstants("", "2026-12-31")).toEqual({ to: new Date(2027, 0, 1).toISOString() });
+    expect(localDaysAsInstants("", "")).toEqual({});
+    expect(localDaysAsInstants("2026-02-30", "")).toEqual({});
   });
 });

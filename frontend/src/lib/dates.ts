@@ -37,8 +37,19 @@ export function startOfMonth(isoDate: string): string {
   return `${isoDate.slice(0, 7)}-01`;
 }
 
-/** Does an instant (ISO date-time) fall on a local calendar day within [from, to] (either bound optional)? */
-export function onLocalDayWithin(iso: string, from: string, to: string): boolean {
-  const day = today(new Date(iso));
-  return (!from || day >= from) && (!to || day <= to);
+/**
+ * A range of local calendar days [from, to] (either "" for open) as the instants an API takes:
+ * local midnight starting `from`, and local midnight after `to` (exclusive).
+ */
+export function localDaysAsInstants(from: string, to: string): { from?: string; to?: string } {
+  const start = from ? parseIsoDate(from) : null;
+  const last = to ? parseIsoDate(to) : null;
+  return {
+    ...(start ? { from: localMidnight(start).toISOString() } : {}),
+    ...(last ? { to: localMidnight(new Date(last.getTime() + DAY_MS)).toISOString() } : {}),
+  };
+}
+
+function localMidnight(day: Date): Date {
+  return new Date(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
 }

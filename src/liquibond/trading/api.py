@@ -56,6 +56,12 @@ market_data = APIRouter(
 market = APIRouter(prefix="/api/v1/market", tags=["market"], route_class=TransactionalRoute)
 
 
+CreatedFrom = Annotated[
+    AwareDatetime | None, Query(alias="from", description="Created at or after (inclusive)")
+]
+CreatedTo = Annotated[AwareDatetime | None, Query(description="Created before (exclusive)")]
+
+
 def _trading(request: Request) -> Trading:
     trading: Trading = request.app.state.trading
     return trading
@@ -162,6 +168,8 @@ async def list_orders(
     status_: Annotated[OrderState | None, Query(alias="status")] = None,
     side: Annotated[OrderSide | None, Query()] = None,
     open_only: Annotated[bool, Query(alias="open", description="Only resting orders")] = False,
+    from_: CreatedFrom = None,
+    to: CreatedTo = None,
 ) -> Page[OrderOut]:
     """My orders, newest first."""
     rows, next_cursor = await OrderService(session).orders(
@@ -172,6 +180,7 @@ async def list_orders(
         status=status_,
         side=side,
         open_only=open_only,
+        period=(from_, to),
     )
     return Page[OrderOut](items=[OrderOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -217,10 +226,18 @@ async def list_trades(
     limit: PageLimit = 50,
     cursor: PageCursor = None,
     instrument_id: Annotated[uuid.UUID | None, Query()] = None,
+    side: Annotated[OrderSide | None, Query(description="Only my buys or my sells")] = None,
+    from_: CreatedFrom = None,
+    to: CreatedTo = None,
 ) -> Page[TradeOut]:
     """My fills, newest first."""
     items, next_cursor = await OrderService(session).trades(
-        principal.user_id, limit=limit, cursor=cursor, instrument_id=instrument_id
+        principal.user_id,
+        limit=limit,
+        cursor=cursor,
+        instrument_id=instrument_id,
+        side=side,
+        period=(from_, to),
     )
     return Page[TradeOut](items=items, next_cursor=next_cursor)
 

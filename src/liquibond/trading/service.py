@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.analytics import AnalyticsError, BondTerms, bond_price, settlement_date, trade_cash
@@ -447,6 +447,19 @@ class PreTradeChecks:
         }
 
 
+#: A time range: from (inclusive) and to (exclusive), either open.
+Period = tuple[datetime | None, datetime | None]
+
+
+def in_period(column: SQLColumnExpression[datetime], period: Period) -> list[ColumnElement[bool]]:
+    """Conditions keeping `column` inside `period`."""
+    start, end = period
+    return [
+        *([column >= start] if start is not None else []),
+        *([column < end] if end is not None else []),
+    ]
+
+
 class OrderService:
     """Order reads and the checks the writer repeats in its own transaction; never commits."""
 
@@ -518,9 +531,14 @@ class OrderService:
         status: OrderState | None = None,
         side: OrderSide | None = None,
         open_only: bool = False,
+        period: Period = (None, None),
     ) -> tuple[list[Order], str | None]:
-        """The user's orders, newest first."""
-        query = select(Order).where(Order.user_id == user_id).order_by(Order.id.desc())
+        """The user's orders, newest first, created in `period` (from inclusive, to exclusive)."""
+        query = (
+            select(Order)
+            .where(Order.user_id == user_id, *in_period(Order.created_at, period))
+            .order_by(Order.id.desc())
+        )
         before = cursor_value(cursor, "before", as_uuid)
         if before is not None:
             query = query.where(Order.id < before)
@@ -545,11 +563,19 @@ class OrderService:
         limit: int,
         cursor: str | None,
         instrument_id: uuid.UUID | None = None,
+        side: OrderSide | None = None,
+        period: Period = (None, None),
     ) -> tuple[list[TradeOut], str | None]:
-        """The user's fills, newest first, each seen from the user's side."""
+        """The user's fills, newest first, each seen from the user's side; `side` keeps only
+        the user's buys or sells, `period` the trades done in it (from inclusive, to exclusive)."""
+        mine = {
+            None: or_(Trade.buyer_id == user_id, Trade.seller_id == user_id),
+            OrderSide.BUY: Trade.buyer_id == user_id,
+            OrderSide.SELL: Trade.seller_id == user_id,
+        }[side]
         query = (
             select(Trade)
-            .where(or_(Trade.buyer_id == user_id, Trade.seller_id == user_id))
+            .where(mine, *in_period(Trade.created_at, period))
             .order_by(Trade.id.desc())
         )
         before = cursor_value(cursor, "before", as_uuid)

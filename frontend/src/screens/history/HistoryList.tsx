@@ -20,7 +20,7 @@ export function HistoryList<T extends { created_at: string }>({
   emptyHint: ReactNode;
   children: (rows: T[]) => ReactNode;
 }) {
-  const { query, rows, loaded, canLoadMore } = list;
+  const { query, rows, canLoadMore } = list;
   if (query.isPending) return <Loading />;
   // An infinite query keeps its pages when a later read fails: only a first-page failure replaces the list.
   if (!query.data) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
@@ -36,12 +36,7 @@ export function HistoryList<T extends { created_at: string }>({
     return (
       <>
         <Empty>
-          {!isFiltered(filters)
-            ? emptyHint
-            : canLoadMore
-              ? `None of the ${loaded} most recent ${noun.many} match these filters: load more to look further back, ` +
-                "or change the filters."
-              : `No ${noun.many} match these filters. Change or clear them to see more.`}
+          {!isFiltered(filters) ? emptyHint : `No ${noun.many} match these filters. Change or clear them to see more.`}
         </Empty>
         {loadMore}
       </>
@@ -52,7 +47,6 @@ export function HistoryList<T extends { created_at: string }>({
       {children(rows)}
       <p className={`muted ${styles.count}`} aria-live="polite">
         Showing {rows.length} {rows.length === 1 ? noun.one : noun.many}
-        {rows.length < loaded ? ` of the ${loaded} loaded` : ""}
         {canLoadMore ? "; older ones are on the next page." : "."}
       </p>
       {loadMore}

@@ -50,7 +50,6 @@ export function OrdersTab({
   const list = useCursorList(
     ["orders", "history", query],
     (cursor) => unwrap(api.GET("/api/v1/orders", { params: { query: { ...query, limit: PAGE_SIZE, cursor } } })),
-    filters,
   );
   const refresh = useRefresher(ORDERS_KEY);
   useLiveChannel("orders", refresh);

@@ -4,7 +4,7 @@ import { useLiveChannel, useRefresher } from "../../lib/live";
 import { TradesTable } from "../../components/TradesTable";
 import { HistoryFilters } from "./HistoryFilters";
 import { HistoryList } from "./HistoryList";
-import { NO_TRADE_FILTERS, type TradeFilters } from "./filters";
+import { NO_TRADE_FILTERS, tradesQuery, type TradeFilters } from "./filters";
 import { useCursorList } from "./paging";
 
 const PAGE_SIZE = 50;
@@ -18,14 +18,9 @@ export function TradesTab({
   filters: TradeFilters;
   onFilters: (next: TradeFilters) => void;
 }) {
-  const instrumentId = filters.instrumentId || undefined;
-  const list = useCursorList(
-    ["trades", "history", { instrumentId }],
-    (cursor) =>
-      unwrap(
-        api.GET("/api/v1/trades", { params: { query: { instrument_id: instrumentId, limit: PAGE_SIZE, cursor } } }),
-      ),
-    filters,
+  const query = tradesQuery(filters);
+  const list = useCursorList(["trades", "history", query], (cursor) =>
+    unwrap(api.GET("/api/v1/trades", { params: { query: { ...query, limit: PAGE_SIZE, cursor } } })),
   );
   const refresh = useRefresher(TRADES_KEY);
   useLiveChannel("fills", refresh);

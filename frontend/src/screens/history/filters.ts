@@ -1,5 +1,6 @@
 import type { components } from "../../api/client";
 import type { OrderState } from "../../lib/orders";
+import { localDaysAsInstants } from "../../lib/dates";
 import type { DateRange } from "./paging";
 
 export type OrderSide = components["schemas"]["OrderSide"];
@@ -30,10 +31,15 @@ export function isFiltered(filters: CommonFilters): boolean {
   return Object.values(filters).some((value) => value !== "");
 }
 
-/** The GET /api/v1/orders query for these filters (the dates apply on the client). */
+/** The GET /api/v1/trades query for these filters (the days are the viewer's local days). */
+export function tradesQuery(filters: TradeFilters) {
+  return { instrument_id: filters.instrumentId || undefined, ...localDaysAsInstants(filters.from, filters.to) };
+}
+
+/** The GET /api/v1/orders query for these filters. */
 export function ordersQuery(filters: OrderFilters) {
   return {
-    instrument_id: filters.instrumentId || undefined,
+    ...tradesQuery(filters),
     side: filters.side || undefined,
     status: filters.status && filters.status !== "open" ? filters.status : undefined,
     open: filters.status === "open" || undefined,
