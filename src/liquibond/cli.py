@@ -1,10 +1,14 @@
-"""The `liquibond` command: serve, demo, database migrations, administration, audit."""
+"""The `liquibond` command: serve, demo, database migrations, administration, audit, and a
+market maker that trades over the HTTP API."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 from collections.abc import Awaitable, Callable
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, TypeVar
 
 import typer
@@ -227,6 +231,105 @@ def ledger_verify() -> None:
             typer.echo(f"BROKEN {line}")
         raise typer.Exit(1)
     typer.echo("ledger balances")
+
+
+@app.command("market-maker")
+def market_maker(
+    url: Annotated[
+        str, typer.Option(envvar="LIQUIBOND_MM_URL", help="The Liquibond server")
+    ] = "http://127.0.0.1:8000",
+    email: Annotated[
+        str | None, typer.Option(envvar="LIQUIBOND_MM_EMAIL", help="Login e-mail")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="LIQUIBOND_MM_PASSWORD", help="Login password")
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="LIQUIBOND_MM_API_KEY", help="An API key with the write scope"),
+    ] = None,
+    isin: Annotated[
+        list[str] | None,
+        typer.Option(help="Quote this bond; repeatable (default: every listed bond)"),
+    ] = None,
+    curve: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LIQUIBOND_MM_CURVE",
+            help="Fair value over this curve (default: each bond's reference curve)",
+        ),
+    ] = None,
+    spread_bps: Annotated[
+        str, typer.Option(envvar="LIQUIBOND_MM_SPREAD_BPS", help="Bid-ask spread, bp of price")
+    ] = "20",
+    spread_ticks: Annotated[
+        int | None,
+        typer.Option(envvar="LIQUIBOND_MM_SPREAD_TICKS", help="Spread in ticks instead of bp"),
+    ] = None,
+    size: Annotated[
+        int, typer.Option(envvar="LIQUIBOND_MM_SIZE", help="Units quoted on each side")
+    ] = 1000,
+    max_inventory: Annotated[
+        int,
+        typer.Option(
+            envvar="LIQUIBOND_MM_MAX_INVENTORY", help="Units long or short of the target at most"
+        ),
+    ] = 10_000,
+    target_inventory: Annotated[
+        int | None,
+        typer.Option(
+            envvar="LIQUIBOND_MM_TARGET_INVENTORY",
+            help="Units held when flat (default: what is held at start)",
+        ),
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(envvar="LIQUIBOND_MM_INTERVAL", help="Seconds between cycles")
+    ] = 5.0,
+    once: Annotated[bool, typer.Option(help="One cycle, then exit (quotes stay)")] = False,
+) -> None:
+    """Keep two-sided quotes in listed bonds through the HTTP API, as any client would; on
+    exit its orders are cancelled."""
+    import httpx  # only this command is an HTTP client
+
+    from liquibond.marketmaker.client import ApiError, Config, Credentials, MarketMaker
+
+    try:
+        credentials = Credentials(api_key=api_key, email=email, password=password)
+        config = Config(
+            size=size,
+            max_inventory=max_inventory,
+            spread_bps=Decimal(spread_bps),
+            spread_ticks=spread_ticks,
+            isins=tuple(isin or ()),
+            curve=curve,
+            target_inventory=target_inventory,
+            interval=interval,
+        )
+        config.policy()
+    except (ValueError, InvalidOperation) as exc:
+        console.print(f"[red]Invalid options:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    # A client of the server: it reads none of the server's settings (they would create its
+    # data directory), only the log level.
+    from liquibond.platform.observability import configure_logging
+
+    configure_logging(os.environ.get("LIQUIBOND_LOG_LEVEL", "INFO"), json=False)
+
+    async def run() -> None:
+        import signal
+
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+            await MarketMaker(http, credentials, config).run(once=once, stop=stop)
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run())
+    except ApiError as error:  # the login failed: wrong credentials, or no server
+        console.print(f"[red]{error.code}:[/red] {error.detail}")
+        raise typer.Exit(1) from error
 
 
 def main() -> None:
