@@ -179,8 +179,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     """The real application, started (lifespan run) against the test database."""
     application = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(application):
+    async with started(application):
         yield application
+
+
+def started(application: FastAPI) -> LifespanManager:
+    """Run the app's lifespan, with room for a loaded CI machine (the library's 5 s is not)."""
+    return LifespanManager(application, startup_timeout=60, shutdown_timeout=60)
 
 
 @pytest.fixture

@@ -1,24 +1,44 @@
 """The README's first command: `liquibond demo` serves live books of real bonds, and a newcomer
-gets from registration to a verified, funded account and a first trade, over real HTTP against
-the real process."""
+gets from registration to a verified, funded account, a first trade and an RFQ the demo's
+market maker answers, over real HTTP against the real process; the demo's auction is open and
+the market maker bids in it. Seeding the demo opens one auction, however often it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from liquibond.demo import DEMO_BONDS
+from liquibond.config import Settings
+from liquibond.demo import (
+    DEMO_AUCTION_BIDDING,
+    DEMO_AUCTION_ISIN,
+    DEMO_AUCTION_OFFERING,
+    DEMO_AUCTION_SHORTEST,
+    DEMO_BONDS,
+    DEMO_MARKET_MAKER,
+    DEMO_PASSWORD,
+    run_market_maker,
+    seed_demo,
+)
+from liquibond.platform.db import utcnow
+from liquibond.trading.liquidity import MAKER_EMAIL
+from liquibond.valuation.service import MARKET_TIME, trade_date
 from tests.kyc.helpers import PDF, VERIFIED_FULL, a_pan, form
-from tests.server import demo_process
+from tests.server import _free_port, demo_process
 
 
 @pytest.fixture
@@ -111,6 +131,45 @@ def test_newcomer_journey_on_the_running_demo(demo_url: str, tmp_path: Path) -> 
         assert bought.json()["status"] == "filled"
         assert http.get("/api/v1/trades", headers=auth).json()["items"][0]["side"] == "buy"
 
+        # An RFQ asked of every dealer: the demo's market maker answers it, the dealer who
+        # answers by hand does not (nobody is there), and the newcomer takes the quote.
+        dealers = {
+            d["name"]: d["id"] for d in http.get("/api/v1/rfqs/dealers", headers=auth).json()
+        }
+        maker, by_hand = dealers["Demo Market Maker"], dealers["Demo Dealer (voice desk)"]
+        asked = http.post(
+            "/api/v1/rfqs",
+            headers=auth,
+            json={"instrument_id": gsec["id"], "side": "buy", "quantity": gsec["min_lot"]},
+        )
+        assert asked.status_code == 201, asked.text
+        rfq = f"/api/v1/rfqs/{asked.json()['id']}"
+        [offer] = _until(lambda: http.get(rfq, headers=auth).json()["quotes"])
+        assert offer["dealer_id"] == maker and offer["firm"] and offer["status"] == "live"
+        assert Decimal(offer["price"]) > 0 and Decimal(offer["price"]) % tick == 0
+        lifted = http.post(
+            f"{rfq}/accept",
+            headers=auth,
+            json={"quote_id": offer["id"], "price": offer["price"]},
+        )
+        assert lifted.status_code == 200, lifted.text
+        assert lifted.json()["status"] == "done"
+        assert by_hand not in {q["dealer_id"] for q in lifted.json()["quotes"]}
+
+        # The demo's auction takes bids, and the market maker has bid in it.
+        [auction] = http.get("/api/v1/auctions", params={"status": "bidding"}).json()["items"]
+        assert auction["isin"] == DEMO_AUCTION_ISIN
+        maker_login = http.post(
+            "/api/v1/auth/login", json={"email": MAKER_EMAIL, "password": DEMO_PASSWORD}
+        ).json()
+        maker_auth = {"Authorization": f"Bearer {maker_login['access_token']}"}
+        bids = f"/api/v1/auctions/{auction['id']}/bids"
+        [maker_bid] = _until(
+            lambda: http.get(bids, params={"mine": "true"}, headers=maker_auth).json()["items"]
+        )
+        assert maker_bid["competitive"] and maker_bid["status"] == "active"
+        assert maker_bid["quantity"] == DEMO_MARKET_MAKER.auction_size
+
         admin_login = http.post(
             "/api/v1/auth/login",
             json={"email": "admin@demo.liquibond.dev", "password": "demo-password-123"},
@@ -130,3 +189,40 @@ def test_newcomer_journey_on_the_running_demo(demo_url: str, tmp_path: Path) -> 
         timeout=60,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_the_demo_market_maker_outlives_a_server_that_does_not_answer() -> None:
+    stop = asyncio.Event()
+    nobody = f"http://127.0.0.1:{_free_port()}"
+    running = asyncio.create_task(
+        run_market_maker(nobody, stop, replace(DEMO_MARKET_MAKER, retries=0))
+    )
+    await asyncio.sleep(0.2)
+    assert not running.done()  # its sign-in failed: logged, and it waits to try again
+    stop.set()
+    await asyncio.wait_for(running, 5)
+
+
+async def test_seeding_opens_one_auction_of_the_demo_gsec_however_often_it_runs(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    before = utcnow()
+    await seed_demo(settings, app.state.database)
+    await seed_demo(settings, app.state.database)  # one is under way: no second one
+
+    auctions = (await client.get("/api/v1/auctions")).json()["items"]
+    day_ends = datetime.combine(trade_date() + timedelta(days=1), clock_time(0), MARKET_TIME)
+    if day_ends - before < DEMO_AUCTION_SHORTEST + timedelta(seconds=5):
+        pytest.skip("the market day is nearly over: the demo opens no auction now")
+    [auction] = auctions
+    assert (auction["isin"], auction["status"], auction["format"], auction["basis"]) == (
+        DEMO_AUCTION_ISIN,
+        "bidding",
+        "uniform",
+        "price",
+    )
+    assert auction["offering"] == DEMO_AUCTION_OFFERING
+    closes = datetime.fromisoformat(auction["closes_at"])
+    assert before < closes <= utcnow() + DEMO_AUCTION_BIDDING
+    assert closes < day_ends
+    assert auction["settles_on"] == trade_date().isoformat()

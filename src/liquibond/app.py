@@ -154,7 +154,8 @@ def _add_operational_routes(app: FastAPI, metrics: Metrics) -> None:
 
     @app.get("/readyz", tags=["operations"], responses={503: {"description": "Not ready"}})
     async def readyz() -> JSONResponse:
-        """Readiness: the database answers and its schema is at this code's migration head."""
+        """Readiness: the database answers, its schema is at this code's migration head, and
+        no book a crashed predecessor held is still waiting to be taken over."""
         database: Database = app.state.database
         checks: dict[str, Any] = {}
         try:
@@ -165,7 +166,9 @@ def _add_operational_routes(app: FastAPI, metrics: Metrics) -> None:
             checks["migrations"] = "ok" if not pending else f"pending {sorted(pending)}"
         except Exception as exc:  # readiness reports, it does not raise
             checks.setdefault("database", f"unreachable: {type(exc).__name__}")
-        ready = all(value == "ok" for value in checks.values()) and len(checks) == 2
+        waiting = app.state.trading.taking_over()
+        checks["books"] = "ok" if not waiting else f"taking over {waiting}"
+        ready = all(value == "ok" for value in checks.values()) and len(checks) == 3
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": checks},
             status_code=200 if ready else 503,

@@ -7,9 +7,10 @@ import asyncio
 import contextlib
 import json
 import os
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from liquibond.config import ConfigurationError, Settings
-from liquibond.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from liquibond.demo import DEALER_EMAIL, DEMO_PASSWORD, DEMO_USERS, run_market_maker, seed_demo
 from liquibond.identity.models import Role
 from liquibond.identity.schemas import RegisterRequest
 from liquibond.identity.service import Credentials, IdentityService
@@ -82,10 +83,51 @@ def serve(
     _serve(settings, host or settings.host, port or settings.port)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+#: A client run beside the server: given the server's URL, it runs until the event is set.
+Companion = Callable[[str, asyncio.Event], Coroutine[Any, Any, None]]
+#: How long shutdown waits for a companion to stop before the server stops.
+COMPANION_STOP_SECONDS = 5.0
+
+
+class _ServerWithCompanion(uvicorn.Server):
+    """A server that starts a client program once it listens, and stops it first on shutdown
+    (while the server still answers it)."""
+
+    def __init__(self, config: uvicorn.Config, companion: Companion, url: str) -> None:
+        super().__init__(config)
+        self._companion = companion
+        self._url = url
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start serving, then the companion."""
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self._task = asyncio.create_task(
+                self._companion(self._url, self._stop), name="companion"
+            )
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Stop the companion (for at most COMPANION_STOP_SECONDS), then the server."""
+        if self._task is not None:
+            self._stop.set()
+            await asyncio.wait({self._task}, timeout=COMPANION_STOP_SECONDS)
+            self._task.cancel()  # nothing to cancel once it has stopped
+            await asyncio.gather(self._task, return_exceptions=True)
+        await super().shutdown(sockets=sockets)
+
+
+def _local_url(host: str, port: int) -> str:
+    """How a program on this machine reaches a server bound to `host`."""
+    connect = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    return f"http://[{connect}]:{port}" if ":" in connect else f"http://{connect}:{port}"
+
+
+def _serve(settings: Settings, host: str, port: int, companion: Companion | None = None) -> None:
     from liquibond.app import create_app  # the web stack loads only for commands that serve
 
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=host,
         port=port,
@@ -96,15 +138,34 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         ws_per_message_deflate=False,
         ws_max_size=64 * 1024,  # above the hub's own limit, which answers with a coded error
     )
+    server = (
+        uvicorn.Server(config)
+        if companion is None
+        else _ServerWithCompanion(config, companion, _local_url(host, port))
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # as `uvicorn.run` does
+        server.run()
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn's startup failure
 
 
 @app.command()
 def demo(
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    market_maker: Annotated[
+        bool | None,
+        typer.Option(
+            help="Run the market-maker program beside the server, answering the RFQs asked "
+            "of maker@demo.liquibond.dev and bidding in auctions (default: "
+            "LIQUIBOND_DEMO_MARKET_MAKER, true)",
+        ),
+    ] = None,
 ) -> None:
     """Run Liquibond with demo users (embedded database unless configured otherwise)."""
     settings = _settings()
+    if market_maker is None:
+        market_maker = settings.demo_market_maker
     if settings.is_production:
         console.print("[red]The demo never runs with LIQUIBOND_ENV=production.[/red]")
         raise typer.Exit(2)
@@ -115,9 +176,11 @@ def demo(
     logins = "\n".join(f"  {email} / {DEMO_PASSWORD}" for email, _, _ in DEMO_USERS)
     console.print(
         f"[green]Liquibond demo[/green] at http://{host}:{port}  (API docs: http://{host}:{port}/docs)\n"
-        f"{logins}\nNew users get demo funds; KYC is verified by the sandbox provider."
+        f"{logins}\n  {DEALER_EMAIL} / {DEMO_PASSWORD}  (a dealer: answer RFQs by hand)\n"
+        "New users get demo funds; KYC is verified by the sandbox provider."
+        + ("\nThe demo's market maker answers RFQs asked of it." if market_maker else "")
     )
-    _serve(settings, host, port)
+    _serve(settings, host, port, run_market_maker if market_maker else None)
 
 
 @app.command()
@@ -285,13 +348,79 @@ def market_maker(
     interval: Annotated[
         float, typer.Option(envvar="LIQUIBOND_MM_INTERVAL", help="Seconds between cycles")
     ] = 5.0,
+    yields: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--yield",
+            help="ISIN=PERCENT: value a bond with no curve at this yield; repeatable "
+            "(without: the middle of the book less my quotes, else the last trade)",
+        ),
+    ] = None,
+    books: Annotated[
+        bool, typer.Option(envvar="LIQUIBOND_MM_BOOKS", help="Quote the order books")
+    ] = True,
+    rfq: Annotated[
+        bool,
+        typer.Option(envvar="LIQUIBOND_MM_RFQ", help="Answer the RFQs asked of me (a dealer)"),
+    ] = True,
+    rfq_valid_seconds: Annotated[
+        int,
+        typer.Option(envvar="LIQUIBOND_MM_RFQ_VALID_SECONDS", help="How long an RFQ quote stands"),
+    ] = 30,
+    rfq_last_look_ms: Annotated[
+        int | None,
+        typer.Option(
+            envvar="LIQUIBOND_MM_RFQ_LAST_LOOK_MS",
+            help="Keep a last look of this many ms on RFQ quotes (default: none)",
+        ),
+    ] = None,
+    rfq_last_look_tolerance_bps: Annotated[
+        str,
+        typer.Option(
+            envvar="LIQUIBOND_MM_RFQ_LAST_LOOK_TOLERANCE_BPS",
+            help="On a last look, fill if the price is no further than this through fair value",
+        ),
+    ] = "0",
+    rfq_max_quantity: Annotated[
+        int | None,
+        typer.Option(envvar="LIQUIBOND_MM_RFQ_MAX_QUANTITY", help="Largest RFQ answered, units"),
+    ] = None,
+    rfq_max_notional: Annotated[
+        int | None,
+        typer.Option(
+            envvar="LIQUIBOND_MM_RFQ_MAX_NOTIONAL",
+            help="Largest RFQ answered: face value times price, minor units of the currency",
+        ),
+    ] = None,
+    auctions: Annotated[
+        bool,
+        typer.Option(
+            envvar="LIQUIBOND_MM_AUCTIONS",
+            help="Bid once in each auction taking bids (in price): fair value less the spread",
+        ),
+    ] = True,
+    auction_size: Annotated[
+        int | None,
+        typer.Option(
+            envvar="LIQUIBOND_MM_AUCTION_SIZE",
+            help="Units bid for in an auction at most (default: --size)",
+        ),
+    ] = None,
     once: Annotated[bool, typer.Option(help="One cycle, then exit (quotes stay)")] = False,
 ) -> None:
-    """Keep two-sided quotes in listed bonds through the HTTP API, as any client would; on
-    exit its orders are cancelled."""
+    """Keep two-sided quotes in listed bonds, answer RFQs and bid in auctions through the
+    HTTP API and the WebSocket, as any client would; on exit its orders are cancelled and its
+    RFQ quotes withdrawn."""
     import httpx  # only this command is an HTTP client
 
-    from liquibond.marketmaker.client import ApiError, Config, Credentials, MarketMaker
+    from liquibond.marketmaker.client import (
+        ApiError,
+        Config,
+        Credentials,
+        MarketMaker,
+        RfqFeed,
+        websocket_url,
+    )
 
     try:
         credentials = Credentials(api_key=api_key, email=email, password=password)
@@ -302,10 +431,21 @@ def market_maker(
             spread_ticks=spread_ticks,
             isins=tuple(isin or ()),
             curve=curve,
+            yields=_yields(yields or []),
             target_inventory=target_inventory,
             interval=interval,
+            books=books,
+            rfq=rfq,
+            rfq_valid_seconds=rfq_valid_seconds,
+            rfq_last_look_ms=rfq_last_look_ms,
+            rfq_last_look_tolerance_bps=Decimal(rfq_last_look_tolerance_bps),
+            rfq_max_quantity=rfq_max_quantity,
+            rfq_max_notional=rfq_max_notional,
+            auctions=auctions,
+            auction_size=auction_size,
         )
         config.policy()
+        config.rfq_limits()
     except (ValueError, InvalidOperation) as exc:
         console.print(f"[red]Invalid options:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -321,8 +461,9 @@ def market_maker(
         stop = asyncio.Event()
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        feed = RfqFeed(websocket_url(url)) if rfq and not once else None
         async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
-            await MarketMaker(http, credentials, config).run(once=once, stop=stop)
+            await MarketMaker(http, credentials, config, rfq_feed=feed).run(once=once, stop=stop)
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
@@ -330,6 +471,17 @@ def market_maker(
     except ApiError as error:  # the login failed: wrong credentials, or no server
         console.print(f"[red]{error.code}:[/red] {error.detail}")
         raise typer.Exit(1) from error
+
+
+def _yields(options: list[str]) -> dict[str, Decimal]:
+    """`ISIN=PERCENT` options as yields by ISIN (ValueError for a malformed one)."""
+    found: dict[str, Decimal] = {}
+    for option in options:
+        isin, sep, percent = option.partition("=")
+        if not sep or not isin.strip():
+            raise ValueError(f"--yield takes ISIN=PERCENT, not {option!r}")
+        found[isin.strip().upper()] = Decimal(percent.strip())
+    return found
 
 
 def main() -> None:

@@ -75,7 +75,15 @@ class Settings(BaseSettings):
     reconciliation_interval_seconds: float = Field(default=900, gt=0)
     collect_expiry_seconds: float = Field(default=900, gt=0)
     demo_liquidity_interval_seconds: float = Field(
-        default=5.0, ge=0, description="how often the demo's market maker requotes; 0: never"
+        default=5.0,
+        ge=0,
+        description="how often the demo's liquidity provider requotes the books and the flow "
+        "trader trades; 0: never",
+    )
+    demo_market_maker: bool = Field(
+        default=True,
+        description="run the market-maker program beside the demo server, answering the RFQs "
+        "asked of maker@demo.liquibond.dev",
     )
 
     auth_attempts_per_minute: int = Field(default=10, ge=1)
@@ -131,6 +139,26 @@ class Settings(BaseSettings):
         ge=0,
         description="how often the server moves auctions whose time has come (announce, open, "
         "close, clear, settle); 0: never (only the `POST /api/v1/auctions/{id}/...` steps)",
+    )
+
+    rfq_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how often the server expires RFQs and quotes whose time has passed and "
+        "ends last looks held too long; 0: never",
+    )
+    rfq_max_open_per_requester: int = Field(
+        default=20, ge=1, description="RFQs one requester may have open at once, by default"
+    )
+    rfq_max_quantity: int | None = Field(
+        default=None, gt=0, description="largest RFQ size in units, by default (None: no limit)"
+    )
+    rfq_last_look_max_ms: int = Field(
+        default=5_000,
+        ge=0,
+        le=60_000,
+        description="the longest a dealer may hold an accepted quote for its last look "
+        "(milliseconds); 0: no last look on this venue",
     )
 
     @field_validator("cors_origins", mode="before")

@@ -1,21 +1,44 @@
 """Demo data: users for every role, a handful of real Indian bonds, listed, and the two demo
 traders that keep their books alive (see :mod:`liquibond.trading.liquidity`), KYC-verified
-and given cash and bonds through the ledger.
+and given cash and bonds through the ledger; and the demo's market-maker program.
 
 Idempotent: running the demo again finds what it made before.
+
+Two programs trade as the demo's market maker (:data:`MAKER_EMAIL`, one dealer desk): the
+in-process liquidity provider quotes its books (and the flow trader crosses them), and
+:func:`run_market_maker` runs the `liquibond market-maker` program beside the server, over
+its HTTP API and WebSocket like any client, answering the RFQs asked of the maker only
+(:data:`DEMO_MARKET_MAKER` has book quoting off, so the two never quote the same book). The
+demo bonds have no curve: the program's fair value is the middle of the provider's book. The
+hand-operated dealer (:data:`DEALER_EMAIL`) is answered by nobody but a person.
+
+Each start of the demo also opens an auction (:func:`seed_demo`, unless one is under way): a
+uniform-price re-issue of :data:`DEMO_AUCTION_ISIN` by the demo issuer, bidding for about
+half an hour (never past the end of the market day), settling today; the app's auctions job
+closes, clears and settles it on time, and the market-maker program bids in it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+import httpx
+import structlog
 from fastapi import UploadFile
 from starlette.datastructures import Headers
 
+from liquibond.auctions.lifecycle import Step
+from liquibond.auctions.models import AuctionFormat
+from liquibond.auctions.runtime import run_due
+from liquibond.auctions.schemas import AuctionCreate
+from liquibond.auctions.service import AuctionService
 from liquibond.config import Settings
 from liquibond.identity.models import Role
 from liquibond.identity.schemas import RegisterRequest
@@ -29,7 +52,9 @@ from liquibond.kyc.service import TERMS_VERSION, KycComponents, KycService
 from liquibond.ledger.entries import FAUCET, AccountKey, Owner
 from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import LedgerService
-from liquibond.platform.db import Database
+from liquibond.marketmaker.client import ApiError, Config, MarketMaker, RfqFeed, websocket_url
+from liquibond.marketmaker.client import Credentials as ApiCredentials
+from liquibond.platform.db import Database, utcnow
 from liquibond.platform.errors import Conflict
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.liquidity import (
@@ -41,6 +66,9 @@ from liquibond.trading.liquidity import (
     MAKER_STOCK,
     units_worth,
 )
+from liquibond.valuation.service import MARKET_TIME
+
+log = structlog.get_logger(__name__)
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - demo data; the demo refuses production
 DEMO_USERS = (
@@ -63,12 +91,25 @@ class DemoTrader:
     stock: int
 
 
+#: The dealer people answer RFQs as by hand, in the web app's dealer blotter.
+DEALER_EMAIL = "dealer@demo.liquibond.dev"
+DEALER_CASH = 2_00_00_000_00  # ₹2 crore
+DEALER_STOCK = 50_00_000_00  # ₹50 lakh of face value of each bond
+
 DEMO_TRADERS = (
     DemoTrader(
         MAKER_EMAIL, "Demo Market Maker", (Role.DEALER,), "DEMPM1234K", MAKER_CASH, MAKER_STOCK
     ),
     DemoTrader(
         FLOW_EMAIL, "Demo Flow Trader", (Role.INVESTOR,), "DEMPF1234K", FLOW_CASH, FLOW_STOCK
+    ),
+    DemoTrader(
+        DEALER_EMAIL,
+        "Demo Dealer (voice desk)",
+        (Role.DEALER,),
+        "DEMPD1234K",
+        DEALER_CASH,
+        DEALER_STOCK,
     ),
 )
 _SCANNED_PAN = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% demo trader's PAN card\n%%EOF\n"
@@ -211,6 +252,15 @@ DEMO_BONDS = (
 #: The demo issuer's cash for coupons and redemptions (paise): ₹1,000 crore.
 ISSUER_TREASURY = 10**12
 
+#: The demo's auction: a re-issue of the 7.26% GS 2032, ₹10 crore of face value, bidding for
+#: half an hour from the demo's start (but never past the end of the market day).
+DEMO_AUCTION_ISIN = "IN0020220060"
+DEMO_AUCTION_OFFERING = 100_000
+DEMO_AUCTION_BIDDING = timedelta(minutes=30)
+#: Less time than this left in the market day: no auction is opened.
+DEMO_AUCTION_SHORTEST = timedelta(minutes=1)
+_BUSY = "auction.instrument_busy"
+
 
 async def seed_demo(settings: Settings, database: Database) -> None:
     """Create the demo users, list the demo bonds, and verify and stock the demo traders
@@ -228,8 +278,7 @@ async def seed_demo(settings: Settings, database: Database) -> None:
                 await uow.commit()
             principals[email] = Principal(user_id, frozenset(roles))
     issuer, admin = principals["issuer@demo.liquibond.dev"], principals["admin@demo.liquibond.dev"]
-    for bond in DEMO_BONDS:
-        await _list(database, issuer, admin, bond)
+    listed = {bond.isin: await _list(database, issuer, admin, bond) for bond in DEMO_BONDS}
     await _give(
         database,
         f"demo:treasury:{issuer.user_id}",
@@ -256,23 +305,63 @@ async def seed_demo(settings: Settings, database: Database) -> None:
                 AccountKey(Owner.user(user_id), bond.isin, Bucket.AVAILABLE),
                 units_worth(trader.stock, bond.face_value, bond.min_lot, bond.lot_increment),
             )
+    await _auction(database, issuer, listed[DEMO_AUCTION_ISIN], utcnow())
 
 
 async def _list(
     database: Database, issuer: Principal, admin: Principal, bond: InstrumentCreate
-) -> None:
-    """Draft, submit and approve a bond unless it exists; listing mints it to the issuer."""
+) -> uuid.UUID:
+    """Draft, submit and approve a bond unless it exists; listing mints it to the issuer.
+    Its id."""
     async with UnitOfWork(database) as uow:
         instruments = InstrumentService(uow.session)
         existing, _ = await instruments.search(
             admin, limit=1, cursor=None, status=None, issuer_id=None, query=bond.isin
         )
         if existing:
-            return
+            return existing[0].id
         drafted = await instruments.draft(issuer, bond)
         await instruments.act(issuer, drafted.id, InstrumentAction.SUBMIT, None)
         await instruments.act(admin, drafted.id, InstrumentAction.APPROVE, None)
         await uow.commit()
+        return drafted.id
+
+
+async def _auction(
+    database: Database, issuer: Principal, instrument_id: uuid.UUID, now: datetime
+) -> None:
+    """Open the demo's auction now, unless the bond has one under way already or the market
+    day is nearly over: a uniform-price re-issue bid in price, closing within
+    :data:`DEMO_AUCTION_BIDDING` and settling today. The auctions job runs first, so that an
+    earlier demo's auction whose time has passed is closed, cleared and settled, not kept."""
+    await run_due(database, now)
+    today = now.astimezone(MARKET_TIME).date()
+    day_ends = datetime.combine(today + timedelta(days=1), time(0), MARKET_TIME)
+    closes = min(now + DEMO_AUCTION_BIDDING, day_ends - timedelta(seconds=1))
+    if closes - now < DEMO_AUCTION_SHORTEST:
+        log.info("demo.auction_skipped", reason="the market day is nearly over")
+        return
+    request = AuctionCreate(
+        instrument_id=instrument_id,
+        format=AuctionFormat.UNIFORM,
+        offering=DEMO_AUCTION_OFFERING,
+        announce_at=now,
+        opens_at=now,
+        closes_at=closes,
+        settles_on=today,
+    )
+    async with UnitOfWork(database) as uow:
+        auctions = AuctionService(uow.session)
+        try:
+            auction = await auctions.create(issuer, request, now)
+        except Conflict as exc:
+            if exc.code != _BUSY:
+                raise
+            return  # one is under way: the demo's, or one a person started
+        await auctions.act(issuer, auction.id, Step.ANNOUNCE, now)
+        await auctions.act(issuer, auction.id, Step.OPEN, now)
+        await uow.commit()
+    log.info("demo.auction_opened", auction_id=str(auction.id), closes_at=closes.isoformat())
 
 
 async def _verify(
@@ -334,3 +423,54 @@ async def _give(
     except Conflict as exc:
         if exc.code != _DUPLICATE:
             raise
+
+
+#: The demo's market-maker program: RFQs and auctions (the liquidity provider quotes the
+#: books), a 10 bp spread around the middle of the book, firm for 30 seconds, no last look, at
+#: most ₹1 crore of notional an RFQ, one bid of 10,000 units in each auction (sizes and limits
+#: in units: 100,000 units is ₹1 crore of a G-sec). It looks for RFQs and auctions every 10
+#: seconds besides what its WebSocket pushes at once.
+DEMO_MARKET_MAKER = Config(
+    size=1,
+    max_inventory=100_000,
+    spread_bps=Decimal(10),
+    interval=10.0,
+    prefix="demo-mm",
+    books=False,
+    rfq=True,
+    rfq_valid_seconds=30,
+    rfq_max_notional=1_00_00_000_00,
+    auctions=True,
+    auction_size=10_000,
+)
+#: How long the program waits before signing in again after its loop failed, doubling while
+#: it keeps failing at once (each sign-in counts against the address's login rate limit).
+MARKET_MAKER_RESTART_SECONDS = 10.0
+MARKET_MAKER_MAX_RESTART_SECONDS = 300.0
+
+
+async def run_market_maker(
+    url: str, stop: asyncio.Event, config: Config = DEMO_MARKET_MAKER
+) -> None:
+    """Run the market-maker program as the demo's market maker against the server at `url`
+    until `stop` is set; a failure (the server not answering, a refused sign-in) is logged
+    and the program starts again a little later."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the server logs each request
+    credentials = ApiCredentials(email=MAKER_EMAIL, password=DEMO_PASSWORD)
+    loop = asyncio.get_running_loop()
+    pause = MARKET_MAKER_RESTART_SECONDS
+    async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+        while not stop.is_set():
+            maker = MarketMaker(http, credentials, config, rfq_feed=RfqFeed(websocket_url(url)))
+            started = loop.time()
+            try:
+                await maker.run(stop=stop)
+            except ApiError as error:
+                log.warning("demo.market_maker_failed", code=error.code, detail=error.detail)
+            except Exception:
+                log.exception("demo.market_maker_failed")
+            if loop.time() - started > MARKET_MAKER_MAX_RESTART_SECONDS:
+                pause = MARKET_MAKER_RESTART_SECONDS  # it ran a while: not failing at once
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+            pause = min(MARKET_MAKER_MAX_RESTART_SECONDS, pause * 2)

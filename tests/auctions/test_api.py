@@ -176,6 +176,16 @@ async def test_the_rbi_example_through_the_api(
     # One entry: the locked cash paid and refunded, the units received.
     assert len({e["entry_id"] for e in entries["items"] if e["kind"] == "auction"}) == 1
 
+    # The winners' portfolios carry the allotted units at what they paid (clean).
+    p4 = users["P4"]
+    [held] = (await get(client, "/api/v1/portfolio/holdings", p4))["items"]
+    [lot] = held["lots"]
+    allotted = by_user[p4.user_id]
+    assert (lot["source"], lot["auction_id"], lot["trade_id"]) == ("auction", auction_id, None)
+    assert (lot["units"], lot["cost"]) == (allotted["quantity"], allotted["principal"])
+    assert Decimal(lot["average_price"]) == Decimal(allotted["price"])
+    assert held["units_without_cost"] == 0
+
 
 async def test_amending_and_withdrawing_move_the_reservation(
     client: httpx.AsyncClient, app: FastAPI

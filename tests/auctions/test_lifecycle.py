@@ -20,6 +20,7 @@ from liquibond.auctions.lifecycle import (
     due_step,
     next_status,
 )
+from liquibond.auctions.models import UNDER_WAY_SQL
 
 S = AuctionStatus
 T0 = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)
@@ -137,3 +138,9 @@ def test_a_yield_bid_never_costs_more_than_it_reserved(
     reserved = cash.reservation(units, bid_yield)
     price = cash.clean_price(bid_yield, coupon)
     assert cash.payment(units, price, coupon).total <= reserved
+
+
+def test_the_database_guard_names_the_statuses_under_way() -> None:
+    """The partial unique index on auctions spells out OPEN_STATUSES in SQL: keep them equal."""
+    listed = UNDER_WAY_SQL.split("IN (")[1].rstrip(")")
+    assert {name.strip(" '") for name in listed.split(",")} == {s.value for s in OPEN_STATUSES}

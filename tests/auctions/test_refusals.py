@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -90,6 +91,17 @@ async def test_drafting_refusals(client: httpx.AsyncClient, app: FastAPI) -> Non
     # One auction of a bond at a time.
     assert (await create(client, market)).status_code == 201
     await refused(409, "auction.instrument_busy")
+
+
+async def test_two_auctions_of_a_bond_created_at_once_make_one(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market = await list_bond(client, app)
+    answers = await asyncio.gather(*(create(client, market) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]
+    for answer in answers:
+        if answer.status_code == 409:
+            assert_problem(answer, 409, "auction.instrument_busy")
 
 
 async def test_lifecycle_refusals(client: httpx.AsyncClient, app: FastAPI) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -19,7 +18,7 @@ from liquibond.config import Environment, Settings
 from liquibond.platform.outbox import OutboxRow
 from liquibond.platform.uow import UnitOfWork
 from liquibond.platform.webhooks import sign
-from tests.conftest import FAST_PASSWORDS, make_settings
+from tests.conftest import FAST_PASSWORDS, make_settings, started
 from tests.helpers import assert_problem, make_admin, register_and_login
 from tests.kyc.helpers import PNG, REFERRED, VERIFIED_FULL, a_pan, form, submit, submitted
 
@@ -126,7 +125,7 @@ async def test_forged_stale_and_replayed_webhooks_change_nothing(
 async def test_production_runs_no_sandbox(database_url: str, tmp_path: Path) -> None:
     settings = make_settings(database_url, tmp_path, env=Environment.PRODUCTION)
     application = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(application):
+    async with started(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="https://t") as http:
             investor = await register_and_login(http)

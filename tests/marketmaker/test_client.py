@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from liquibond.cli import app as cli
-from liquibond.marketmaker.client import ApiError, Config, Credentials, MarketMaker
+from liquibond.marketmaker.client import ApiError, Config, Credentials, MarketMaker, websocket_url
 from tests.helpers import PASSWORD, LoggedIn
 from tests.trading.conftest import Market, fund_cash, fund_units, list_bond, order
 from tests.trading.conftest import verified_investor as verified
@@ -158,13 +158,47 @@ async def test_with_an_api_key_and_no_curve_it_quotes_the_mid_until_stopped(
     assert len(await open_orders(client, other)) == 2  # only its own orders were cancelled
 
 
+async def test_without_a_curve_its_own_quotes_are_left_out_of_the_mid_it_quotes_around(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market = await list_bond(client, app)
+    other = await maker_user(client, app, market, cash=10**10, units=1_000)
+    for side, price in (("buy", "99.0000"), ("sell", "101.0000")):
+        assert (await order(client, other, market, side, price, 100)).status_code == 201
+    user = await maker_user(client, app, market, cash=10**10, units=5_000)
+    # Long 5,000 of its 10,000 limit: its quotes lean a quarter of the spread below the mid.
+    maker = MarketMaker(
+        client,
+        Credentials(email=user.email, password=PASSWORD),
+        config(market, curve=None, target_inventory=0, rfq=False),
+    )
+    await maker.login()
+
+    first = await maker.cycle()
+    quoted = {(o["side"], Decimal(str(o["price"]))) for o in await open_orders(client, user)}
+
+    assert sorted((a.side, a.kind) for a in first) == [("buy", "placed"), ("sell", "placed")]
+    assert quoted == {("buy", Decimal("99.85")), ("sell", Decimal("100.05"))}
+    # Its own 99.85/100.05 are not the market: the others' 99/101 still are, nothing moves
+    # (counting its own quotes, the mid would fall each cycle, chasing its own lean).
+    assert {a.kind for a in await maker.cycle()} == {"kept"}
+    await maker.cancel_all()
+
+
 async def test_a_refused_side_is_logged_and_left_alone_while_the_other_quotes(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     market = await list_bond(client, app)
     await put_curve(client, market.admin, "7.00")
     user = await maker_user(client, app, market, cash=0, units=5_000)  # no cash to bid with
-    maker = MarketMaker(client, Credentials(email=user.email, password=PASSWORD), config(market))
+    # A clock that stands still: the refusal's back-off cannot run out between two cycles
+    # however slowly they run.
+    maker = MarketMaker(
+        client,
+        Credentials(email=user.email, password=PASSWORD),
+        config(market),
+        clock=lambda: 0.0,
+    )
     await maker.login()
 
     first = await maker.cycle()
@@ -225,8 +259,25 @@ async def test_a_refusal_is_not_retried() -> None:
         ["--api-key", "lb_x", "--spread-bps", "wide"],
         ["--email", "a@example.com"],  # no password
         ["--api-key", "lb_x", "--size", "0"],
+        ["--api-key", "lb_x", "--yield", "IN0020220060"],  # no percent
+        ["--api-key", "lb_x", "--yield", "IN0020220060=seven"],
+        ["--api-key", "lb_x", "--yield", "IN0020220060=-1"],
+        ["--api-key", "lb_x", "--rfq-valid-seconds", "0"],
+        ["--api-key", "lb_x", "--rfq-last-look-ms", "60001"],
+        ["--api-key", "lb_x", "--rfq-max-notional", "0"],
     ],
 )
 def test_the_command_refuses_bad_options(args: list[str]) -> None:
     result = CliRunner().invoke(cli, ["market-maker", *args], env={"LIQUIBOND_MM_API_KEY": ""})
     assert result.exit_code == 2, result.output
+
+
+@pytest.mark.parametrize(
+    ("base", "ws"),
+    [
+        ("http://127.0.0.1:8000", "ws://127.0.0.1:8000/api/v1/ws"),
+        ("https://venue.example/", "wss://venue.example/api/v1/ws"),
+    ],
+)
+def test_the_websocket_is_found_beside_the_api(base: str, ws: str) -> None:
+    assert websocket_url(base) == ws

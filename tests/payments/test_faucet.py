@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
 from liquibond.app import create_app
@@ -15,7 +14,7 @@ from liquibond.config import ConfigurationError, Environment, Settings
 from liquibond.payments.faucet import FAUCET_AMOUNT
 from liquibond.platform.outbox import Event, OutboxRow
 from liquibond.platform.uow import UnitOfWork
-from tests.conftest import FAST_PASSWORDS, make_settings
+from tests.conftest import FAST_PASSWORDS, make_settings, started
 from tests.helpers import register_and_login
 from tests.payments.conftest import balances
 
@@ -24,7 +23,7 @@ async def test_demo_mode_funds_each_new_user_once(database_url: str, tmp_path: P
     application = create_app(
         make_settings(database_url, tmp_path, demo_mode=True), passwords=FAST_PASSWORDS
     )
-    async with LifespanManager(application):
+    async with started(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             user = await register_and_login(client)

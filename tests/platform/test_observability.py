@@ -6,12 +6,15 @@ import asyncio
 import io
 import json
 import logging
+from pathlib import Path
 
 import httpx
 import structlog
 from fastapi import FastAPI
 
+from liquibond.app import create_app
 from liquibond.platform import migrations
+from tests.conftest import FAST_PASSWORDS, make_settings, started
 from tests.helpers import PASSWORD, register_and_login
 
 
@@ -19,7 +22,7 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "migrations": "ok", "books": "ok"}
 
 
 async def test_not_ready_when_schema_is_behind(
@@ -84,15 +87,10 @@ async def test_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> None:
     assert "/api/v1/auth/login" in spec["paths"]
 
 
-async def test_cors_allows_only_configured_origins(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from asgi_lifespan import LifespanManager
-
-    from liquibond.app import create_app
-    from tests.conftest import FAST_PASSWORDS, make_settings
-
+async def test_cors_allows_only_configured_origins(database_url: str, tmp_path: Path) -> None:
     settings = make_settings(database_url, tmp_path, cors_origins="https://app.liquibond.example")
     application: FastAPI = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(application):
+    async with started(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             preflight = {"Access-Control-Request-Method": "POST"}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 
+from liquibond.app import create_app
 from liquibond.platform.ratelimit import InProcessRateLimiter, Rate, RedisRateLimiter
-from tests.conftest import REDIS_URL, service_url
+from tests.conftest import FAST_PASSWORDS, REDIS_URL, make_settings, service_url, started
 from tests.helpers import assert_problem, register
 
 
@@ -74,15 +76,10 @@ async def test_redis_bucket_is_shared() -> None:
         await redis.aclose()
 
 
-async def test_app_uses_redis_when_configured(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from asgi_lifespan import LifespanManager
-
-    from liquibond.app import create_app
-    from tests.conftest import FAST_PASSWORDS, make_settings
-
+async def test_app_uses_redis_when_configured(database_url: str, tmp_path: Path) -> None:
     settings = make_settings(database_url, tmp_path, redis_url=service_url("redis", REDIS_URL))
     application = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(application):
+    async with started(application):
         assert isinstance(application.state.rate_limiter, RedisRateLimiter)
         ip = f"192.0.2.{uuid.uuid4().int % 250}"
         transport = httpx.ASGITransport(app=application, client=(ip, 1))

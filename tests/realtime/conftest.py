@@ -10,13 +10,12 @@ from typing import Any, Self
 from urllib.parse import urlencode
 
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from liquibond.app import create_app
 from liquibond.config import Settings
 from liquibond.realtime.hub import HubConfig
-from tests.conftest import FAST_PASSWORDS
+from tests.conftest import FAST_PASSWORDS, started
 
 #: Seconds a test waits for a message it expects.
 WAIT = 5.0
@@ -39,7 +38,7 @@ async def app(settings: Settings, realtime_config: HubConfig) -> AsyncIterator[F
     """The real application with the test's hub configuration."""
     application = create_app(settings, passwords=FAST_PASSWORDS)
     application.state.realtime_config = realtime_config
-    async with LifespanManager(application):
+    async with started(application):
         yield application
 
 

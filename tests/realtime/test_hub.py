@@ -278,6 +278,7 @@ async def test_private_events_reach_only_their_owner(hub: Hub) -> None:
     assert set(entry) == {
         "id",
         "trade_seq",
+        "venue",
         "price",
         "price_ticks",
         "quantity",

@@ -22,6 +22,7 @@ from tests.trading.conftest import verified_investor as investor
 PUBLIC_TRADE = {
     "id",
     "trade_seq",
+    "venue",
     "price",
     "price_ticks",
     "quantity",

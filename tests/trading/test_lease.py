@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -21,7 +22,9 @@ from liquibond.platform.db import Database, utcnow
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.lease import Lease, LeaseLost, LeaseManager, TradingLease, check_fence
 from liquibond.trading.models import BookState
-from tests.trading.conftest import list_bond
+from liquibond.trading.runner import Trading
+from tests.helpers import assert_problem
+from tests.trading.conftest import fund_cash, list_bond, order, verified_investor
 
 #: Short leases, so expiry can be waited for.
 SHORT = 0.5
@@ -155,16 +158,20 @@ async def test_release_hands_the_book_over_at_once(
 async def test_concurrent_acquisitions_have_exactly_one_winner(
     process: Processes, instrument_id: uuid.UUID
 ) -> None:
-    rivals = [process(duration=SHORT) for _ in range(8)]
+    # Long leases, expired by hand between rounds: on a slow machine eight acquisitions in a
+    # row can take longer than a short lease, which would then rightly pass on mid-round.
+    rivals = [process(duration=LONG) for _ in range(8)]
     for round_ in (1, 2):
         leases = await asyncio.gather(*(rival.leases.acquire(instrument_id) for rival in rivals))
         won = [lease for lease in leases if lease is not None]
         assert len(won) == 1
         assert won[0].fence == round_
-        async with UnitOfWork(rivals[0].database, write=False) as uow:
+        async with UnitOfWork(rivals[0].database) as uow:
             row = await uow.session.get_one(TradingLease, instrument_id)
-        assert (row.holder, row.fence) == (won[0].holder, won[0].fence)
-        await asyncio.sleep(SHORT + 0.1)  # expire it: the next round starts from a stale lease
+            assert (row.holder, row.fence) == (won[0].holder, won[0].fence)
+            # Expire it: the next round starts from a stale lease.
+            row.expires_at = utcnow() - timedelta(seconds=1)
+            await uow.commit()
 
 
 async def test_a_takeover_waits_for_the_stale_writers_commit(
@@ -265,3 +272,55 @@ def test_renewal_must_come_well_within_the_duration() -> None:
         LeaseManager(database, duration=10, renew_interval=5)
     with pytest.raises(ValueError, match="renew_interval"):
         LeaseManager(database, duration=10, renew_interval=0)
+
+
+async def test_starting_never_waits_for_a_book_held_elsewhere(
+    process: Processes, instrument_id: uuid.UUID
+) -> None:
+    """A restarted process serves at once; the book another process still holds (a crashed
+    predecessor's lease) is taken over in the background as soon as it is free."""
+    holder, successor = process(), process(duration=2.0, renew_interval=0.2)
+    lease = await holder.leases.acquire(instrument_id)
+    assert lease is not None
+    await _write_book_state(holder.database, instrument_id, lease)
+
+    trading = Trading(successor.database, leases=successor.leases)
+    began = time.monotonic()
+    await trading.start()
+    try:
+        assert time.monotonic() - began < 1.0  # not a lease duration
+        assert instrument_id not in trading.writers()
+        assert trading.held_elsewhere(instrument_id) and trading.taking_over() == 1
+        await holder.leases.release(lease)
+        for _ in range(100):
+            if instrument_id in trading.writers():
+                break
+            await asyncio.sleep(0.05)
+        assert instrument_id in trading.writers()
+        assert not trading.held_elsewhere(instrument_id) and trading.taking_over() == 0
+    finally:
+        await trading.stop()
+
+
+async def test_a_book_held_elsewhere_is_never_shown_empty(
+    process: Processes, client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Orders for a book another process writes are refused with 503, and so is its depth:
+    this process cannot know what rests there, so it says so rather than show an empty book."""
+    market = await list_bond(client, app)
+    holder = process()
+    lease = await holder.leases.acquire(uuid.UUID(market.id))
+    assert lease is not None
+    investor = await verified_investor(client)
+    await fund_cash(app, investor, 20_000_00)
+
+    refused = await order(client, investor, market, "buy", "100.00", 100)
+    assert_problem(refused, 503, "trading.book_elsewhere")
+    assert refused.headers["retry-after"] == "2"
+    book = await client.get(f"/api/v1/instruments/{market.id}/book")
+    assert_problem(book, 503, "trading.book_elsewhere")
+
+    await holder.leases.release(lease)
+    assert (await order(client, investor, market, "buy", "100.00", 100)).status_code == 201
+    book = await client.get(f"/api/v1/instruments/{market.id}/book")
+    assert book.status_code == 200 and book.json()["bids"][0]["quantity"] == 100

@@ -1,5 +1,6 @@
 """The demo's liquidity provider: what it quotes (pure functions), and its rounds against the
-real app — quotes in every demo book, trades on the tape, refusals survived, clean shutdown."""
+real app — quotes in every demo book, trades on the tape, the maker's other orders left alone,
+refusals survived, clean shutdown."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 from liquibond.analytics import INDIA_GSEC
 from liquibond.app import create_app
 from liquibond.config import Settings
-from liquibond.demo import DEMO_BONDS, seed_demo
+from liquibond.demo import DEMO_BONDS, DEMO_PASSWORD, seed_demo
 from liquibond.identity.service import IdentityService
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.liquidity import (
     LEVELS,
     MAKER_EMAIL,
+    ORDER_PREFIX,
     UNLISTED_RATING_SPREAD,
     Inventory,
     Ladder,
@@ -47,7 +48,7 @@ from liquibond.trading.liquidity import (
 )
 from liquibond.trading.models import OrderSide
 from liquibond.trading.service import OrderService
-from tests.conftest import FAST_PASSWORDS, make_settings
+from tests.conftest import FAST_PASSWORDS, make_settings, started
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 #: A G-sec at 100.00 (tick 0.0025), lots of 100 units, 5,000 units at the best level.
@@ -278,6 +279,25 @@ async def test_a_round_quotes_every_demo_bond_and_trades_in_it(
         tape = (await client.get(f"/api/v1/instruments/{bond['id']}/trades")).json()["items"]
         assert [trade["aggressor_side"] for trade in tape] == ["buy"], bond["isin"]
 
+    # Another program trading as the maker (the market-maker program, a person) rests a bid,
+    # a point below the provider's.
+    deepest = (await client.get(f"/api/v1/instruments/{listed[0]['id']}/book")).json()["bids"]
+    signed_in = await client.post(
+        "/api/v1/auth/login", json={"email": MAKER_EMAIL, "password": DEMO_PASSWORD}
+    )
+    elsewhere = await client.post(
+        "/api/v1/orders",
+        json={
+            "instrument_id": listed[0]["id"],
+            "client_order_id": "mm-buy-elsewhere",
+            "side": "buy",
+            "price": str(Decimal(deepest[-1]["price"]) - 1),
+            "quantity": listed[0]["min_lot"],
+        },
+        headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+
     await provider.round()  # requotes around the trades, leaving no stale quote behind
     async with UnitOfWork(app.state.database, write=False) as uow:
         maker = await IdentityService(uow.session, app.state.credentials).find_user_id(MAKER_EMAIL)
@@ -285,7 +305,9 @@ async def test_a_round_quotes_every_demo_bond_and_trades_in_it(
         open_orders, _ = await OrderService(uow.session).orders(
             maker, limit=500, cursor=None, open_only=True
         )
-    assert len(open_orders) == 2 * LEVELS * len(DEMO_BONDS)
+    mine = [o for o in open_orders if o.client_order_id.startswith(ORDER_PREFIX)]
+    assert len(mine) == 2 * LEVELS * len(DEMO_BONDS)
+    assert [o.client_order_id for o in open_orders if o not in mine] == ["mm-buy-elsewhere"]
 
 
 async def test_a_refused_book_is_skipped_and_the_others_are_quoted(
@@ -322,7 +344,7 @@ async def test_demo_mode_runs_the_provider_until_shutdown(
         database_url, tmp_path, demo_mode=True, demo_liquidity_interval_seconds=0.05
     )
     application = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(application):
+    async with started(application):
         await asyncio.sleep(0.2)  # no demo traders yet: the provider idles
         await seed_demo(settings, application.state.database)
         transport = httpx.ASGITransport(app=application)
@@ -345,7 +367,7 @@ async def test_an_interval_of_zero_turns_the_provider_off(
         database_url, tmp_path, demo_mode=True, demo_liquidity_interval_seconds=0
     )
     application = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(application):
+    async with started(application):
         await seed_demo(settings, application.state.database)
         await asyncio.sleep(0.3)
         transport = httpx.ASGITransport(app=application)

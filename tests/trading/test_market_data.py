@@ -137,10 +137,12 @@ async def test_the_tape_lists_trades_newest_first_without_who_traded(
         (1, "100.5", 40_200, 100),
     ]
     assert [t["aggressor_side"] for t in trades] == ["sell", "buy", "buy"]
+    assert {t["venue"] for t in trades} == {"book"}
     assert tape.json()["next_cursor"] is None
     assert {key for t in trades for key in t} == {
         "id",
         "trade_seq",
+        "venue",
         "price",
         "price_ticks",
         "quantity",

@@ -9,7 +9,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from liquibond.app import create_app
@@ -17,7 +16,7 @@ from liquibond.config import Settings
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.models import BookState
 from liquibond.trading.runner import BookWriter, book_digest
-from tests.conftest import FAST_PASSWORDS
+from tests.conftest import FAST_PASSWORDS, started
 from tests.helpers import LoggedIn, assert_problem, register_and_login
 from tests.trading.conftest import (
     balances,
@@ -329,7 +328,7 @@ async def test_an_order_is_placed_once_per_idempotency_key(
 
 async def test_restart_rebuilds_the_books_and_they_keep_trading(settings: Settings) -> None:
     first = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(first), _client(first) as client:
+    async with started(first), _client(first) as client:
         market = await list_bond(client, first)
         seller, buyer = await verified_investor(client), await verified_investor(client)
         await fund_units(first, market, seller, 300)
@@ -345,7 +344,7 @@ async def test_restart_rebuilds_the_books_and_they_keep_trading(settings: Settin
         assert len(writer.book) == 4
 
     second = create_app(settings, passwords=FAST_PASSWORDS)
-    async with LifespanManager(second), _client(second) as client:
+    async with started(second), _client(second) as client:
         writer = second.state.trading.writers()[uuid.UUID(market.id)]
         assert writer.halted is None and len(writer.book) == 4
         async with UnitOfWork(second.state.database, write=False) as uow:

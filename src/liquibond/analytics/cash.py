@@ -8,6 +8,7 @@ even, to the currency's scale (``scale=2`` for paise or cents).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -47,8 +48,13 @@ class TradeCash:
     total: int
 
 
+@functools.lru_cache(maxsize=4_096)
 def accrued_fraction(terms: BondTerms, settlement: date) -> Fraction:
-    """Exact year fraction of interest accrued at settlement (negative ex-coupon)."""
+    """Exact year fraction of interest accrued at settlement (negative ex-coupon).
+
+    Memoised: every trade of a bond settling on one date accrues the same fraction, and
+    building the coupon schedule is most of what a trade's cash costs (terms are frozen
+    and the result is an immutable Fraction, so sharing it is safe)."""
     return cashflows(one_bond(terms), settlement).accrued_fraction.exact()
 
 

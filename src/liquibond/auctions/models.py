@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +54,10 @@ class BidStatus(StrEnum):
     ALLOTTED = "allotted"  # cleared with an allocation
     NOT_ALLOTTED = "not_allotted"  # cleared without one
     CANCELLED = "cancelled"  # the auction was cancelled: released
+
+
+#: The statuses of an auction still under way (:data:`.lifecycle.OPEN_STATUSES`), as SQL.
+UNDER_WAY_SQL = "status IN ('draft', 'announced', 'bidding', 'closed', 'cleared')"
 
 
 class Auction(IdPrimaryKey, CreatedAt, Base):
@@ -136,6 +141,14 @@ class Auction(IdPrimaryKey, CreatedAt, Base):
 
     __table_args__ = (
         Index("ix_auctions_status_opens_at", "status", "opens_at"),
+        # One auction under way per instrument, even when two are created at once.
+        Index(
+            "uq_auctions_instrument_open",
+            "instrument_id",
+            unique=True,
+            postgresql_where=text(UNDER_WAY_SQL),
+            sqlite_where=text(UNDER_WAY_SQL),
+        ),
         CheckConstraint(
             "lot > 0 AND offering > 0 AND offering % lot = 0 AND min_bid > 0 AND bid_multiple > 0",
             name="positive_sizes",

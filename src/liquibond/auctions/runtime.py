@@ -4,9 +4,7 @@ come (announce, open, close, clear, settle; see :func:`.lifecycle.due_step`), ev
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import structlog
@@ -15,23 +13,23 @@ from fastapi import FastAPI
 from liquibond.auctions.service import AuctionService
 from liquibond.config import Settings
 from liquibond.platform.db import Database, utcnow
-from liquibond.platform.jobs import Job, scheduled
+from liquibond.platform.jobs import Job, background_job
 from liquibond.platform.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the auctions job in the background while the app serves."""
+def _job(app: FastAPI) -> Job:
     settings: Settings = app.state.settings
-    job = Job(
+    return Job(
         "auctions",
         settings.auctions_interval_seconds,
         functools.partial(run_due, app.state.database),
     )
-    async with scheduled([job]):
-        yield
+
+
+#: Runs the auctions job in the background while the app serves.
+lifespan = background_job(_job)
 
 
 async def run_due(database: Database, now: datetime | None = None) -> int:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -41,6 +42,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.analytics import AnalyticsError
@@ -279,8 +281,14 @@ class AuctionService:
             raise _invalid(
                 "auction.unpriceable", f"The bond cannot be priced: {exc}", "body.settles_on"
             ) from exc
-        self._session.add(auction)
-        await self._session.flush()
+        try:
+            async with self._session.begin_nested():  # a refusal leaves the session usable
+                self._session.add(auction)
+        except IntegrityError as exc:  # another auction of it was created meanwhile
+            raise Conflict(
+                code="auction.instrument_busy",
+                detail=f"{instrument.isin} already has an auction under way.",
+            ) from exc
         await record_audit(
             self._session,
             actor_id=actor.user_id,
@@ -1548,6 +1556,46 @@ def _bid_out(bid: AuctionBid, basis: Basis, viewer_id: uuid.UUID, named: bool) -
         created_at=bid.created_at,
         updated_at=bid.updated_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Allotment:
+    """Units a user bought in an auction: what they cost (clean) and the entry that settled
+    them, so a portfolio gives them a cost basis as it does a trade's."""
+
+    auction_id: uuid.UUID
+    entry_id: uuid.UUID
+    quantity: int
+    price: Decimal
+    principal: int
+    accrued: int
+    settled_at: datetime
+
+
+async def allotments(session: AsyncSession, user_id: uuid.UUID) -> list[Allotment]:
+    """The user's settled auction allocations that got units, oldest first."""
+    rows = await session.scalars(
+        select(AuctionAllocation)
+        .where(
+            AuctionAllocation.user_id == user_id,
+            AuctionAllocation.entry_id.is_not(None),
+            AuctionAllocation.quantity > 0,
+        )
+        .order_by(AuctionAllocation.settled_at)
+    )
+    return [
+        Allotment(
+            auction_id=row.auction_id,
+            entry_id=row.entry_id,
+            quantity=row.quantity,
+            price=row.price,
+            principal=row.principal,
+            accrued=row.accrued,
+            settled_at=row.settled_at,
+        )
+        for row in rows
+        if row.entry_id is not None and row.price is not None and row.settled_at is not None
+    ]
 
 
 def _allocation_out(allocation: AuctionAllocation, number: int, basis: Basis) -> AllocationOut:

@@ -4,9 +4,7 @@ coupons and redemptions and runs every event with a step due (see
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import AsyncIterator
 from datetime import date
 
 import structlog
@@ -15,24 +13,24 @@ from fastapi import FastAPI
 from liquibond.config import Settings
 from liquibond.corporate_actions.service import VENUE, CorporateActionService, Policy
 from liquibond.platform.db import Database
-from liquibond.platform.jobs import Job, scheduled
+from liquibond.platform.jobs import Job, background_job
 from liquibond.platform.uow import UnitOfWork
 from liquibond.valuation.service import trade_date
 
 log = structlog.get_logger(__name__)
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the corporate-actions job in the background while the app serves."""
+def _job(app: FastAPI) -> Job:
     settings: Settings = app.state.settings
-    job = Job(
+    return Job(
         "corporate-actions",
         settings.corporate_actions_interval_seconds,
         functools.partial(run_due, app.state.database, Policy.from_settings(settings)),
     )
-    async with scheduled([job]):
-        yield
+
+
+#: Runs the corporate-actions job in the background while the app serves.
+lifespan = background_job(_job)
 
 
 async def run_due(database: Database, policy: Policy, today: date | None = None) -> int:

@@ -126,6 +126,17 @@ async def user_cards(
     return {user_id: UserCard(email, name) for user_id, email, name in rows}
 
 
+async def active_holders(session: AsyncSession, role: Role) -> dict[uuid.UUID, UserCard]:
+    """The active users holding `role`, each with its card."""
+    rows = await session.execute(
+        select(User.id, User.email, User.display_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == role.value, User.is_active.is_(True))
+        .order_by(User.display_name, User.id)
+    )
+    return {user_id: UserCard(email, name) for user_id, email, name in rows}
+
+
 class IdentityService:
     """Identity use cases over one unit of work's session; never commits."""
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import structlog
+from fastapi import FastAPI
 
 log = structlog.get_logger(__name__)
 
@@ -56,3 +58,16 @@ async def scheduled(jobs: Iterable[Job]) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def background_job(
+    make_job: Callable[[FastAPI], Job],
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A router's lifespan that runs the job `make_job(app)` builds while the app serves."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with scheduled([make_job(app)]):
+            yield
+
+    return lifespan

@@ -29,16 +29,23 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._database.sessions()
-        if self._write and self._database.is_sqlite:
-            try:
-                await self._session.connection(execution_options={SQLITE_WRITE: True})
-            except BaseException:
-                # Cancelled (or failed) while waiting for the write lock: `__aexit__` will not
-                # run, so give the connection back here or it keeps the lock.
-                await self._session.close()
-                self._session = None
-                raise
+        try:
+            await self.begin()
+        except BaseException:
+            # Cancelled (or failed) while waiting for the write lock: `__aexit__` will not
+            # run, so give the connection back here or it keeps the lock.
+            await self._session.close()
+            self._session = None
+            raise
         return self
+
+    async def begin(self) -> None:
+        """Start the next transaction now: on SQLite, a writing unit of work takes the write
+        lock at once (BEGIN IMMEDIATE). Call it after a mid-way :meth:`commit` before reading
+        and then writing again: a deferred transaction that read first cannot take the lock
+        once another writer has committed (SQLITE_BUSY_SNAPSHOT), it fails at once."""
+        if self._write and self._database.is_sqlite:
+            await self.session.connection(execution_options={SQLITE_WRITE: True})
 
     async def __aexit__(
         self,

@@ -19,6 +19,7 @@ class LotSource(StrEnum):
     """How a lot's units came in."""
 
     TRADE = "trade"
+    AUCTION = "auction"  # allotted in a primary auction: cost is what the allocation paid
     TRANSFER = "transfer"  # not by a trade (issuance, a transfer): cost unknown
 
 
@@ -35,6 +36,7 @@ class LotOut(ResponseModel):
     acquired_on: date
     source: LotSource
     trade_id: uuid.UUID | None
+    auction_id: uuid.UUID | None
     units: int
     cost: int | None = Field(description="Clean cost of the units left; null: unknown")
     average_price: Decimal | None

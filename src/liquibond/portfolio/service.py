@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.analytics import AnalyticsError
+from liquibond.auctions.service import Allotment, allotments
 from liquibond.corporate_actions.service import CorporateActionService, Payout
 from liquibond.instruments.models import Instrument
 from liquibond.instruments.service import InstrumentService
@@ -196,6 +197,10 @@ class _Valued:
         return value - self.position.cost
 
 
+#: A lot's reference: a trade's id, or this prefix and an auction's id.
+_AUCTION = "auction:"
+
+
 def _trade_movement(fill: Fill) -> Movement:
     units = fill.quantity if fill.side is OrderSide.BUY else -fill.quantity
     return Movement(fill.trade_date, units, fill.clean_amount, fill.fee, str(fill.trade_id))
@@ -215,16 +220,23 @@ def _entries(lines: Iterable[StatementLine]) -> list[tuple[StatementLine, int]]:
 def _movements(
     lines: Iterable[StatementLine],
     fills: dict[uuid.UUID, list[Fill]],
+    allotted: dict[uuid.UUID, Allotment],
     redeemed: Callable[[int], int],
 ) -> list[Movement]:
     """One movement per journal entry that changed my units (a trade: per fill), in order.
-    Units retired on redemption are disposed of at the redemption price (`redeemed(units)`
-    is their clean proceeds); other entries move units without a price."""
+    Units allotted in an auction cost what the allocation paid (clean); units retired on
+    redemption are disposed of at the redemption price (`redeemed(units)` is their clean
+    proceeds); other entries move units without a price."""
     movements: list[Movement] = []
     for line, units in _entries(lines):
         on = market_date(line.created_at)
         if line.entry_id in fills:
             movements.extend(_trade_movement(fill) for fill in fills[line.entry_id])
+        elif line.entry_id in allotted and units > 0:
+            allotment = allotted[line.entry_id]
+            movements.append(
+                Movement(on, units, allotment.principal, 0, f"{_AUCTION}{allotment.auction_id}")
+            )
         elif units < 0 and line.kind == REDEMPTION_KIND:
             movements.append(Movement(on, units, redeemed(-units), 0, None))
         elif units:
@@ -451,6 +463,7 @@ class PortfolioService:
         for fill in await history.fills(self._session, user_id, [i.id for i in instruments]):
             by_entry[fill.journal_entry_id].append(fill)
             by_instrument[fill.instrument_id].append(fill)
+        allotted = {a.entry_id: a for a in await allotments(self._session, user_id)}
         histories = []
         for instrument in sorted(instruments, key=lambda i: i.isin):
             scale = await self._scale(instrument.currency)
@@ -467,6 +480,7 @@ class PortfolioService:
                         _movements(
                             lines[instrument.id],
                             by_entry,
+                            allotted,
                             partial(clean_value, face=face, price=price, scale=scale),
                         )
                     ),
@@ -652,11 +666,22 @@ def _summary(valued: _Valued) -> dict[str, object]:
 
 def _lots(valued: _Valued) -> list[LotOut]:
     held = valued.history
+
+    def source(reference: str | None) -> LotSource:
+        if reference is None:
+            return LotSource.TRANSFER
+        return LotSource.AUCTION if reference.startswith(_AUCTION) else LotSource.TRADE
+
     return [
         LotOut(
             acquired_on=lot.acquired_on,
-            source=LotSource.TRANSFER if lot.cost is None else LotSource.TRADE,
-            trade_id=None if lot.reference is None else uuid.UUID(lot.reference),
+            source=source(lot.reference),
+            trade_id=uuid.UUID(lot.reference) if source(lot.reference) is LotSource.TRADE else None,
+            auction_id=(
+                uuid.UUID(lot.reference.removeprefix(_AUCTION))
+                if lot.reference and source(lot.reference) is LotSource.AUCTION
+                else None
+            ),
             units=lot.units,
             cost=lot.cost,
             average_price=(

@@ -33,8 +33,9 @@ Channels and their messages (`{"type", "channel", "data"}`):
   bids, asks}: the levels that changed, with their quantity now (0: gone). Apply a delta whose
   `prev_seq` is the `seq` you hold; any other `prev_seq` means one was missed: subscribe
   again. A delta may merge several book changes (conflation under load).
-- `trades:{instrument_id}` — `trades`: a list of tape entries {id, trade_seq, price,
-  price_ticks, quantity, aggressor_side, created_at}; never who traded.
+- `trades:{instrument_id}` — `trades`: a list of tape entries {id, trade_seq, venue, price,
+  price_ticks, quantity, aggressor_side, created_at}; never who traded. `venue` is `book`, or
+  `rfq` for a trade on an accepted quote.
 - `ticker:{instrument_id}` — `ticker`: the REST ticker, on subscribe, then after trades and
   book changes (at most once a second).
 - `auction:{auction_id}` — `auction`: the auction as `GET /api/v1/auctions/{id}` shows it
@@ -45,14 +46,18 @@ Channels and their messages (`{"type", "channel", "data"}`):
   never shown, nor signalled. Only announced auctions (`auction.not_found` otherwise).
 - `orders` (authenticated) — `order` with `event` (accepted, partially_filled, filled,
   cancelled, expired, rejected): my order as it is now.
-- `fills` (authenticated) — `fill`: my side of a trade {id, trade_seq, instrument_id,
-  order_id, side, liquidity, price, quantity, accrued_interest, dirty_amount, settlement_date,
-  created_at}.
+- `fills` (authenticated) — `fill`: my side of a trade {id, trade_seq, instrument_id, venue,
+  order_id (null for an RFQ trade), side, liquidity, price, quantity, accrued_interest,
+  dirty_amount, settlement_date, created_at}.
 - `balances` (authenticated) — `balances`: all my balances [{asset, bucket, balance, scale}]
   in minor units, on subscribe and after they change (coalesced).
 - `portfolio` (authenticated) — `portfolio`: my portfolio as `GET /api/v1/portfolio` answers
   it (totals, cash by bucket, each holding valued at its mark), on subscribe and after my
   fills and balance changes (coalesced: at most once per `portfolio_seconds`).
+- `rfq` (authenticated) — `rfqs` on subscribe: my open RFQs (asked for or asked on), then `rfq`
+  whenever one of my RFQs changes: the RFQ as `GET /api/v1/rfqs/{id}` shows it to me (a
+  dealer never sees other dealers' quotes, nor an anonymous requester). Its `seq` orders the
+  states; a dealer hears of another dealer's quote only when the RFQ ends.
 
 Heartbeats. The server sends `{"type": "heartbeat", "ts"}` every `heartbeat_seconds`; answer
 `{"op": "pong"}` (any message will do). A client silent for `heartbeat_timeout_seconds` is told

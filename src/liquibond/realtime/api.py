@@ -25,7 +25,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         return running
 
     config: HubConfig = getattr(app.state, "realtime_config", None) or HubConfig()
-    sources = DatabaseSources(app.state.database, app.state.credentials, trading)
+    sources = DatabaseSources(
+        app.state.database, app.state.credentials, trading, app.state.settings
+    )
     hub = Hub(sources, config, registry=app.state.metrics.registry)
     hub.listen(app.state.bus)
     await hub.start()

@@ -78,6 +78,8 @@ class HubConfig:
     portfolio_seconds: float = 1.0
     #: An auction's public state is re-read at most this often.
     auction_seconds: float = 0.1
+    #: An RFQ is re-read for each user it concerns at most this often.
+    rfq_seconds: float = 0.05
     max_queue_messages: int = 1_000
     max_queue_bytes: int = 8 * 1024 * 1024
     max_subscriptions: int = 50
@@ -137,6 +139,12 @@ class Sources(Protocol):
 
     async def auction(self, auction_id: uuid.UUID) -> dict[str, Any]:
         """An auction's public state as JSON-ready data (never a sealed bid)."""
+
+    async def open_rfqs(self, user_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The user's open RFQs (asked for or asked on), each as the user may see it."""
+
+    async def rfq(self, rfq_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, Any]:
+        """One RFQ as the user may see it (`GET /api/v1/rfqs/{id}`)."""
 
 
 class Transport(Protocol):
@@ -439,6 +447,9 @@ class Hub:
         self._auctions: Refresher[uuid.UUID] = Refresher(
             "auction", self.config.auction_seconds, self._refresh_auctions
         )
+        self._rfqs: Refresher[tuple[uuid.UUID, uuid.UUID]] = Refresher(
+            "rfq", self.config.rfq_seconds, self._refresh_rfqs
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._numbers = 0
         self._running = False
@@ -456,6 +467,7 @@ class Hub:
             "order.*",
             "ledger.balance_*",
             "auction.*",
+            "rfq.*",
         ):
             bus.subscribe(pattern, self.on_event)
 
@@ -468,6 +480,7 @@ class Hub:
             asyncio.create_task(self._balances.run(), name="ws-balances"),
             asyncio.create_task(self._portfolios.run(), name="ws-portfolios"),
             asyncio.create_task(self._auctions.run(), name="ws-auctions"),
+            asyncio.create_task(self._rfqs.run(), name="ws-rfqs"),
         ]
 
     async def stop(self) -> None:
@@ -750,6 +763,9 @@ class Hub:
         if channel.kind is Kind.AUCTION:
             assert channel.auction_id is not None
             return channel_message("auction", name, await self._sources.auction(channel.auction_id))
+        if channel.kind is Kind.RFQ:
+            assert conn.user_id is not None
+            return channel_message("rfqs", name, await self._sources.open_rfqs(conn.user_id))
         return None
 
     def _release(self, conn: Connection, sub: Subscription) -> None:
@@ -790,6 +806,8 @@ class Hub:
                 self._order_changed(event)
             elif event.type.startswith("auction."):
                 self._auction_changed(event.data)
+            elif event.type.startswith("rfq."):
+                self._rfq_changed(event.data)
             elif event.type == "ledger.balance_changed.v1":
                 user_id = event.data["user_id"]
                 if f"balances:{user_id}" in self._routes:
@@ -822,6 +840,7 @@ class Hub:
                 {
                     "id": data["trade_id"],
                     "trade_seq": data["trade_seq"],
+                    "venue": data.get("venue", "book"),
                     "price": data["price"],
                     "price_ticks": self._sources.price_ticks(
                         uuid.UUID(instrument_id), data["price"]
@@ -843,6 +862,7 @@ class Hub:
                 "id": data["trade_id"],
                 "trade_seq": data["trade_seq"],
                 "instrument_id": instrument_id,
+                "venue": data.get("venue", "book"),
                 "order_id": data[order],
                 "side": side,
                 "liquidity": "taker" if data["aggressor_side"] == side else "maker",
@@ -869,6 +889,13 @@ class Hub:
         auction_id = data["auction_id"]
         if data.get("public") and f"auction:{auction_id}" in self._routes:
             self._auctions.mark(uuid.UUID(auction_id))
+
+    def _rfq_changed(self, data: dict[str, Any]) -> None:
+        """Re-read an RFQ for each of the users the change concerns who are listening."""
+        rfq_id = uuid.UUID(data["rfq_id"])
+        for user_id in data["audience"]:
+            if f"rfq:{user_id}" in self._routes:
+                self._rfqs.mark((rfq_id, uuid.UUID(user_id)))
 
     def _ticker_changed(self, instrument_id: str) -> None:
         if f"ticker:{instrument_id}" in self._routes:
@@ -986,6 +1013,18 @@ class Hub:
                 log.warning("ws.auction_unavailable", auction_id=str(auction_id), code=problem.code)
                 continue
             self._broadcast(name, channel_message("auction", name, state))
+
+    async def _refresh_rfqs(self, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        for rfq_id, user_id in sorted(keys):
+            key = f"rfq:{user_id}"
+            if key not in self._routes:
+                continue
+            try:
+                state = await self._sources.rfq(rfq_id, user_id)
+            except Problem as problem:
+                log.warning("ws.rfq_unavailable", rfq_id=str(rfq_id), code=problem.code)
+                continue
+            self._broadcast(key, channel_message("rfq", Kind.RFQ.value, state))
 
     async def _heartbeats(self) -> None:
         while True:

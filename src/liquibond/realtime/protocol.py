@@ -164,6 +164,7 @@ class Kind(StrEnum):
     BALANCES = "balances"
     PORTFOLIO = "portfolio"
     AUCTION = "auction"
+    RFQ = "rfq"
 
     @property
     def private(self) -> bool:
@@ -203,8 +204,8 @@ def parse_channel(name: str) -> Channel:
         raise ProtocolError(
             Code.UNKNOWN_CHANNEL,
             "Channels are book:{instrument_id}, trades:{instrument_id}, "
-            "ticker:{instrument_id}, auction:{auction_id}, orders, fills, balances and "
-            "portfolio.",
+            "ticker:{instrument_id}, auction:{auction_id}, orders, fills, balances, "
+            "portfolio and rfq.",
             channel=name,
         ) from None
     if kind.private:

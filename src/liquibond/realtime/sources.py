@@ -10,13 +10,16 @@ from typing import Any
 import structlog
 
 from liquibond.auctions.service import AuctionService
-from liquibond.identity.service import Credentials, IdentityService
+from liquibond.config import Settings
+from liquibond.identity.service import Credentials, IdentityService, Principal
 from liquibond.instruments.service import InstrumentService
 from liquibond.ledger.service import LedgerService
 from liquibond.platform.db import Database, canonical_decimal
 from liquibond.platform.uow import UnitOfWork
 from liquibond.portfolio.service import PortfolioService
 from liquibond.realtime.hub import BookSnapshot, Identity
+from liquibond.rfq.lifecycle import LIVE_RFQ_STATUSES
+from liquibond.rfq.service import RfqService
 from liquibond.trading.engine import DepthLevel
 from liquibond.trading.market_data import MarketData
 from liquibond.trading.runner import BookHalted, BookWriter, Trading
@@ -34,11 +37,16 @@ class DatabaseSources:
     """
 
     def __init__(
-        self, database: Database, credentials: Credentials, trading: Callable[[], Trading]
+        self,
+        database: Database,
+        credentials: Credentials,
+        trading: Callable[[], Trading],
+        settings: Settings,
     ) -> None:
         self._database = database
         self._credentials = credentials
         self._trading = trading
+        self._settings = settings
         #: Instruments known to be public (a listed instrument stays public).
         self._public: set[uuid.UUID] = set()
 
@@ -126,6 +134,26 @@ class DatabaseSources:
         """The auction as `GET /api/v1/auctions/{id}` shows it to anybody, as JSON."""
         async with UnitOfWork(self._database, write=False) as uow:
             view = await AuctionService(uow.session).view(None, auction_id)
+        return view.model_dump(mode="json")
+
+    async def open_rfqs(self, user_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The user's open RFQs, as `GET /api/v1/rfqs?status=open` shows them, as JSON."""
+        principal = Principal(user_id=user_id, roles=frozenset())
+        async with UnitOfWork(self._database, write=False) as uow:
+            service = RfqService(uow.session, self._settings)
+            rows = []
+            for status in LIVE_RFQ_STATUSES:
+                found, _ = await service.search(principal, limit=200, cursor=None, status=status)
+                rows += found
+            views = await service.views(principal, rows)
+        return [view.model_dump(mode="json") for view in views]
+
+    async def rfq(self, rfq_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, Any]:
+        """The RFQ as `GET /api/v1/rfqs/{id}` shows it to the user, as JSON."""
+        principal = Principal(user_id=user_id, roles=frozenset())
+        async with UnitOfWork(self._database, write=False) as uow:
+            service = RfqService(uow.session, self._settings)
+            [view] = await service.views(principal, [await service.get(principal, rfq_id)])
         return view.model_dump(mode="json")
 
     def price_ticks(self, instrument_id: uuid.UUID, price: str) -> int | None:

@@ -43,8 +43,16 @@ from liquibond.trading.schemas import (
     PublicTradeOut,
     TickerOut,
     TradeOut,
+    TradingLimitsOut,
+    TradingLimitsSet,
 )
-from liquibond.trading.service import Market, OrderService, OrderTicket, PreTradeChecks
+from liquibond.trading.service import (
+    LimitsAdmin,
+    Market,
+    OrderService,
+    OrderTicket,
+    PreTradeChecks,
+)
 
 orders = APIRouter(
     prefix="/api/v1", tags=["trading"], route_class=TransactionalRoute, lifespan=lifespan
@@ -156,6 +164,46 @@ async def kill_switch(
     await uow.commit()
     cancelled = await (await _trading(request).writer(market)).cancel_all(None)
     return CancelAllOut(cancelled=[order.id for order in cancelled])
+
+
+@orders.get("/trading-limits")
+async def my_trading_limits(
+    principal: CurrentPrincipal, session: Session, request: Request
+) -> TradingLimitsOut:
+    """The pre-trade limits my orders are checked against."""
+    return await LimitsAdmin(session, request.app.state.settings).view(principal.user_id)
+
+
+@orders.get(
+    "/admin/trading-limits/{user_id}",
+    dependencies=[Depends(require_role(Role.ADMIN, Role.COMPLIANCE))],
+)
+async def get_trading_limits(
+    user_id: uuid.UUID, session: Session, request: Request
+) -> TradingLimitsOut:
+    """A user's own limits and those in force (admins and compliance)."""
+    return await LimitsAdmin(session, request.app.state.settings).view(user_id)
+
+
+@orders.put("/admin/trading-limits/{user_id}", dependencies=[Depends(require_role(Role.ADMIN))])
+async def set_trading_limits(
+    user_id: uuid.UUID,
+    body: TradingLimitsSet,
+    principal: CurrentPrincipal,
+    session: Session,
+    request: Request,
+) -> TradingLimitsOut:
+    """Set a user's own pre-trade limits, replacing the venue's where given (admins); an
+    empty body gives the user the venue's limits again."""
+    out = await LimitsAdmin(session, request.app.state.settings).set(principal, user_id, body)
+    await record_audit(
+        session,
+        actor_id=principal.user_id,
+        action="trading.limits_set",
+        target=f"user:{user_id}",
+        payload=body.model_dump(mode="json"),
+    )
+    return out
 
 
 @orders.get("/orders")

@@ -7,7 +7,9 @@ with cash and bonds by :mod:`liquibond.demo`, take part:
   ask levels around a reference price, the last trade or else a fair price (the bond priced
   by the analytics core at a plausible yield for its rating and tenor), leaning its prices
   against its inventory. Each round it cancels the quotes that no longer fit and places the
-  missing ones;
+  missing ones; it only ever touches its own orders (:data:`ORDER_PREFIX`), so the demo's
+  market-maker program, answering the maker's RFQs (see :mod:`liquibond.demo`), or a person
+  signed in as the maker never has an order cancelled under it;
 * now and then the flow trader (:data:`FLOW_EMAIL`) sends a small immediate-or-cancel order
   that trades with the best quote, so the tape, candles and ticker move. Two users, because
   self-trade prevention (rightly) never lets one user trade with itself.
@@ -79,6 +81,9 @@ REFERENCE_BAND_BP = 50
 CROSS_PROBABILITY = 0.2
 #: Resting quotes read per book (the maker keeps 2 * LEVELS; leftovers go over rounds).
 MAX_RESTING = 50
+#: How its orders' `client_order_id`s begin: the maker's orders placed by anything else
+#: (the market-maker program, a person) are not its to requote.
+ORDER_PREFIX = "lp-"
 
 #: A plausible Indian government curve: years to maturity → yield (a fraction).
 SOVEREIGN_CURVE = ((0.0, 0.0640), (2.0, 0.0655), (5.0, 0.0675), (10.0, 0.0700), (30.0, 0.0725))
@@ -413,6 +418,7 @@ class LiquidityProvider:
                 instrument_id=instrument_id,
                 open_only=True,
             )
+            rows = [row for row in rows if row.client_order_id.startswith(ORDER_PREFIX)]
             ledger = LedgerService(session)
 
             async def available(trader: Principal, asset: str) -> int:
@@ -491,7 +497,7 @@ class LiquidityProvider:
             for quote in orders:
                 request = OrderCreate(
                     instrument_id=market.instrument_id,
-                    client_order_id=f"lp-{uuid.uuid4().hex}",
+                    client_order_id=f"{ORDER_PREFIX}{uuid.uuid4().hex}",
                     side=quote.side,
                     time_in_force=tif,
                     price=market.clean_price(quote.price_ticks),

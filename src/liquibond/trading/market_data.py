@@ -30,7 +30,7 @@ from liquibond.platform.errors import FieldError, Unprocessable
 from liquibond.platform.schemas import as_int, cursor_value, encode_cursor
 from liquibond.trading.engine import DepthLevel
 from liquibond.trading.models import Trade
-from liquibond.trading.runner import BookHalted, BookWriter, Trading
+from liquibond.trading.runner import BookHalted, BookWriter, Trading, elsewhere
 from liquibond.trading.schemas import (
     BookLevel,
     Candle,
@@ -126,6 +126,8 @@ class MarketData:
         instrument = await self._instrument(instrument_id)
         writer = self._writer(instrument.id)
         if writer is None:
+            if self._trading.held_elsewhere(instrument.id):
+                raise elsewhere(instrument.isin)
             return OrderBookOut(instrument_id=instrument.id, sequence=0, bids=[], asks=[])
         sequence, levels = await writer.depth(depth)
         return OrderBookOut(

@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from liquibond.instruments.models import PRICE_SCALE
 from liquibond.platform.db import Base, CreatedAt, ExactDecimal, IdPrimaryKey
 from liquibond.trading.lease import TradingLease as TradingLease  # the app's metadata has it
+
+#: Limit percentages are kept to 4 decimals.
+PERCENT_SCALE = 4
 
 
 class OrderSide(StrEnum):
@@ -125,8 +129,18 @@ class Order(IdPrimaryKey, CreatedAt, Base):
     )
 
 
+class Venue(StrEnum):
+    """Where a trade was agreed: on the book, or off it (an accepted RFQ quote)."""
+
+    BOOK = "book"
+    RFQ = "rfq"
+
+
 class Trade(IdPrimaryKey, CreatedAt, Base):
-    """A fill between two orders, settled internally: cash and units moved in one entry."""
+    """A fill between two orders of the book, or a trade agreed off it (`venue`, with the
+    RFQ in `venue_ref` and no orders), settled internally: cash and units moved in one
+    entry. Both kinds take their number from the book's writer, so `trade_seq` stays
+    gap-free per instrument."""
 
     __tablename__ = "trades"
 
@@ -137,8 +151,10 @@ class Trade(IdPrimaryKey, CreatedAt, Base):
     price_ticks: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(BigInteger)
     aggressor_side: Mapped[str] = mapped_column(String(4))
-    buy_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
-    sell_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    buy_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"))
+    sell_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"))
+    venue: Mapped[str] = mapped_column(String(8), default=Venue.BOOK.value)
+    venue_ref: Mapped[uuid.UUID | None]
     buyer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     currency: Mapped[str] = mapped_column(ForeignKey("assets.code"))
@@ -154,9 +170,28 @@ class Trade(IdPrimaryKey, CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("instrument_id", "trade_seq", name="uq_trades_instrument_trade_seq"),
         CheckConstraint("quantity > 0", name="positive_quantity"),
+        CheckConstraint(
+            "(venue = 'book') = (buy_order_id IS NOT NULL AND sell_order_id IS NOT NULL)",
+            name="book_trades_have_orders",
+        ),
         # Candles and the 24 h ticker select an instrument's trades by time.
         Index("ix_trades_instrument_id_created_at", "instrument_id", "created_at"),
     )
+
+
+class UserLimits(Base):
+    """One user's pre-trade limits, where they differ from the venue's (a None field, or a
+    rating bucket absent from `rating_limits`, keeps the venue's)."""
+
+    __tablename__ = "trading_user_limits"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    max_order_notional: Mapped[int | None] = mapped_column(BigInteger)
+    max_position_percent: Mapped[Decimal | None] = mapped_column(ExactDecimal(PERCENT_SCALE))
+    max_issuer_exposure: Mapped[int | None] = mapped_column(BigInteger)
+    rating_limits: Mapped[dict[str, Any]]
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
 
 
 class BookState(Base):

@@ -34,7 +34,8 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import cast
+from decimal import Decimal
+from typing import Protocol, cast
 
 import structlog
 from sqlalchemy import func, select
@@ -46,7 +47,7 @@ from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import InsufficientFunds, LedgerBatch
 from liquibond.platform.db import Database, canonical_decimal, new_id, utcnow
 from liquibond.platform.errors import Conflict, Problem, ServiceUnavailable, Unprocessable
-from liquibond.platform.outbox import Outbox
+from liquibond.platform.outbox import Outbox, Recorder
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.engine import (
     MAX_TICKS,
@@ -88,6 +89,7 @@ from liquibond.trading.models import (
     OrderState,
     OrderTif,
     SelfTradePrevention,
+    Venue,
 )
 from liquibond.trading.models import Trade as TradeRow
 from liquibond.trading.service import (
@@ -158,8 +160,33 @@ class _Tick:
     """Expire what is due and, once the market is open, move queued orders into the book."""
 
 
-_Command = OrderTicket | ReplaceTicket | _Cancel | _CancelAll | _Tick
-_Outcome = Order | list[Order] | None
+class OffBookDeal(Protocol):
+    """The venue's side of an off-book trade (e.g. an RFQ), run in the writer's transaction."""
+
+    async def confirm(self, session: AsyncSession) -> None:
+        """Check, reading only, that the deal still stands; raise a Problem to refuse it."""
+
+    async def record(self, session: AsyncSession, trade: TradeRow, record: Recorder) -> None:
+        """Write the venue's own rows and events for the executed `trade`."""
+
+
+@dataclass(frozen=True, slots=True)
+class OffBookTrade:
+    """A trade agreed away from the book, for its writer to number and settle."""
+
+    buyer_id: uuid.UUID
+    seller_id: uuid.UUID
+    quantity: int
+    price_ticks: int
+    #: The side that took the other's price (it pays the taker fee; the other the maker fee).
+    aggressor_side: OrderSide
+    venue: Venue
+    venue_ref: uuid.UUID
+    deal: OffBookDeal
+
+
+_Command = OrderTicket | ReplaceTicket | _Cancel | _CancelAll | _Tick | OffBookTrade
+_Outcome = Order | list[Order] | TradeRow | None
 
 
 @dataclass(slots=True)
@@ -347,6 +374,11 @@ class BookWriter:
         """Cancel every open order of the user, or of everyone (the kill switch)."""
         return cast(list[Order], await self._enqueue(_CancelAll(user_id)))
 
+    async def off_book(self, trade: OffBookTrade) -> TradeRow:
+        """Execute a trade agreed off the book; returns it once committed (with the venue's
+        rows, written by `trade.deal` in the same transaction)."""
+        return cast(TradeRow, await self._enqueue(trade))
+
     async def _enqueue(self, command: _Command) -> _Outcome:
         if self.lost:
             raise elsewhere(self.market.isin)
@@ -473,6 +505,50 @@ class BookWriter:
         state.updated_at = utcnow()
 
 
+@dataclass(frozen=True, slots=True)
+class _TradeTerms:
+    """What one trade settles for: its price, cash and fees, in minor units."""
+
+    market: Market
+    quantity: int
+    ticks: int
+    price: Decimal
+    aggressor: OrderSide
+    traded: date
+    settles: date
+    principal: int
+    accrued: int
+    total: int  # principal + accrued: what the seller receives before its fee
+    buyer_fee: int
+    seller_fee: int
+
+    @property
+    def buyer_pays(self) -> int:
+        """The buyer's cash out: the dirty amount and its fee."""
+        return self.total + self.buyer_fee
+
+    def receipts(self, buyer: Owner, seller: Owner) -> list[Leg]:
+        """The legs every trade has, whatever the sides paid from: the seller's cash, the
+        fees and the buyer's units."""
+        market = self.market
+        return [
+            Leg(
+                AccountKey(seller, market.currency, Bucket.AVAILABLE), self.total - self.seller_fee
+            ),
+            Leg(AccountKey(FEES, market.currency, Bucket.SYSTEM), self.buyer_fee + self.seller_fee),
+            Leg(AccountKey(buyer, market.isin, Bucket.AVAILABLE), self.quantity),
+        ]
+
+    def entry(self, legs: list[Leg], reference: str) -> EntryDraft:
+        """The trade's ledger entry (legs of nothing left out)."""
+        return EntryDraft(
+            kind="trade",
+            description=f"Trade {self.market.isin}: {self.quantity} @ {self.price}",
+            legs=tuple(leg for leg in legs if leg.amount),
+            reference=reference,
+        )
+
+
 class _Step:
     """Applies one batch's commands inside its transaction and writes what they caused."""
 
@@ -505,7 +581,11 @@ class _Step:
             [c.order_id for c in commands if isinstance(c, _Cancel | ReplaceTicket)]
         )
         await self._hold(
-            {c.user_id for c in commands if not isinstance(c, _Tick) and c.user_id is not None}
+            {
+                c.user_id
+                for c in commands
+                if not isinstance(c, _Tick | OffBookTrade) and c.user_id is not None
+            }
         )
 
     async def write(self) -> None:
@@ -531,6 +611,8 @@ class _Step:
                 case _Tick():
                     await self._tick()
                     return None
+                case OffBookTrade():
+                    return await self._off_book(command)
         except Problem as problem:
             return problem
 
@@ -859,63 +941,136 @@ class _Step:
         self._emit(f"order.{state.value}.v1", row)
 
     async def _settle(self, event: Trade) -> None:
-        """Move the buyer's cash, the seller's units and both fees in one entry; record it."""
+        """Move the buyer's cash, the seller's units and both fees in one entry; record it.
+        Both sides pay from what their orders reserved (a buy's shortfall, if its reservation
+        fell short, from its available cash)."""
         market = self._market
         taker, maker = self._rows[event.taker_order_id], self._rows[event.maker_order_id]
         buy, sell = (taker, maker) if event.taker_side is Side.BUY else (maker, taker)
-        traded = self._trade_date()
-        settles = market.settlement_date(traded)
-        price = market.clean_price(event.price)
-        cash = trade_cash(market.terms, settles, event.qty, price, market.scale)
-        fees = {
-            row.id: market.fee(
-                cash.principal, market.taker_fee_bps if row is taker else market.maker_fee_bps
-            )
-            for row in (buy, sell)
-        }
-        buyer_fee, seller_fee = fees[buy.id], fees[sell.id]
-        buyer_pays = cash.total + buyer_fee
-        from_locked = min(buy.reserved, buyer_pays)
+        terms = self._terms(event.qty, event.price, OrderSide(taker.side))
+        from_locked = min(buy.reserved, terms.buyer_pays)
         buyer, seller = Owner.user(buy.user_id), Owner.user(sell.user_id)
         legs = [
             Leg(AccountKey(buyer, market.currency, Bucket.LOCKED), -from_locked),
-            Leg(AccountKey(buyer, market.currency, Bucket.AVAILABLE), from_locked - buyer_pays),
-            Leg(AccountKey(seller, market.currency, Bucket.AVAILABLE), cash.total - seller_fee),
-            Leg(AccountKey(FEES, market.currency, Bucket.SYSTEM), buyer_fee + seller_fee),
+            Leg(
+                AccountKey(buyer, market.currency, Bucket.AVAILABLE),
+                from_locked - terms.buyer_pays,
+            ),
             Leg(AccountKey(seller, market.isin, Bucket.LOCKED), -event.qty),
-            Leg(AccountKey(buyer, market.isin, Bucket.AVAILABLE), event.qty),
+            *terms.receipts(buyer, seller),
         ]
         entry_id = await self._ledger.post(
-            EntryDraft(
-                kind="trade",
-                description=f"Trade {market.isin}: {event.qty} @ {price}",
-                legs=tuple(leg for leg in legs if leg.amount),
-                reference=f"trade:{market.instrument_id}:{event.trade_id}",
-            )
+            terms.entry(legs, f"trade:{market.instrument_id}:{event.trade_id}")
         )
         buy.reserved -= from_locked
         sell.reserved -= event.qty
+        self._record_trade(
+            terms,
+            trade_seq=event.trade_id,
+            buyer_id=buy.user_id,
+            seller_id=sell.user_id,
+            journal_entry_id=entry_id,
+            buy_order_id=buy.id,
+            sell_order_id=sell.id,
+        )
+
+    async def _off_book(self, command: OffBookTrade) -> TradeRow:
+        """Execute a trade agreed away from the book: its venue confirms the deal still
+        stands, both sides pay from what they have available (nothing was reserved), and the
+        trade takes the book's next trade id and settles as a book trade does. A side short of
+        cash or units refuses it, changing nothing."""
+        await command.deal.confirm(self._session)
+        market = self._market
+        await self._hold({command.buyer_id, command.seller_id})
+        terms = self._terms(command.quantity, command.price_ticks, command.aggressor_side)
+        buyer, seller = Owner.user(command.buyer_id), Owner.user(command.seller_id)
+        legs = [
+            Leg(AccountKey(buyer, market.currency, Bucket.AVAILABLE), -terms.buyer_pays),
+            Leg(AccountKey(seller, market.isin, Bucket.AVAILABLE), -command.quantity),
+            *terms.receipts(buyer, seller),
+        ]
+        reference = f"trade:{market.instrument_id}:{command.venue.value}:{command.venue_ref}"
+        try:
+            entry_id = await self._ledger.post(terms.entry(legs, reference))
+        except InsufficientFunds as exc:
+            cash = exc.extra.get("asset") == market.currency
+            raise Unprocessable(
+                code="trade.insufficient_cash" if cash else "trade.insufficient_units",
+                detail=f"The {'buyer' if cash else 'seller'} does not have the "
+                f"{'cash' if cash else 'units'} available for this trade.",
+                extra={"party": "buyer" if cash else "seller"},
+            ) from exc
+        trade = self._record_trade(
+            terms,
+            trade_seq=self._writer.book.number_off_book_trade(),
+            buyer_id=command.buyer_id,
+            seller_id=command.seller_id,
+            journal_entry_id=entry_id,
+            venue=command.venue,
+            venue_ref=command.venue_ref,
+        )
+        try:
+            await command.deal.record(self._session, trade, self._outbox.record)
+        except Problem as exc:  # it confirmed the deal: failing the whole batch is the safe way
+            raise RuntimeError(f"the venue refused a trade it had confirmed: {exc.code}") from exc
+        return trade
+
+    def _terms(self, quantity: int, ticks: int, aggressor: OrderSide) -> _TradeTerms:
+        """What a trade of `quantity` at `ticks` settles for today, the aggressor paying the
+        taker fee and the other side the maker fee."""
+        market = self._market
+        traded = self._trade_date()
+        settles = market.settlement_date(traded)
+        price = market.clean_price(ticks)
+        cash = trade_cash(market.terms, settles, quantity, price, market.scale)
+        taker_fee = market.fee(cash.principal, market.taker_fee_bps)
+        maker_fee = market.fee(cash.principal, market.maker_fee_bps)
+        buyer_fee, seller_fee = (
+            (taker_fee, maker_fee) if aggressor is OrderSide.BUY else (maker_fee, taker_fee)
+        )
+        return _TradeTerms(
+            market, quantity, ticks, price, aggressor, traded, settles, cash.principal,
+            cash.accrued, cash.total, buyer_fee, seller_fee,
+        )  # fmt: skip
+
+    def _record_trade(
+        self,
+        terms: _TradeTerms,
+        *,
+        trade_seq: int,
+        buyer_id: uuid.UUID,
+        seller_id: uuid.UUID,
+        journal_entry_id: uuid.UUID,
+        buy_order_id: uuid.UUID | None = None,
+        sell_order_id: uuid.UUID | None = None,
+        venue: Venue = Venue.BOOK,
+        venue_ref: uuid.UUID | None = None,
+    ) -> TradeRow:
+        """The trade's row (written with the batch) and its `trade.executed.v1` event."""
+        market = self._market
         trade = TradeRow(
             id=new_id(),
             instrument_id=market.instrument_id,
-            trade_seq=event.trade_id,
-            price=price,
-            price_ticks=event.price,
-            quantity=event.qty,
-            aggressor_side=taker.side,
-            buy_order_id=buy.id,
-            sell_order_id=sell.id,
-            buyer_id=buy.user_id,
-            seller_id=sell.user_id,
+            trade_seq=trade_seq,
+            price=terms.price,
+            price_ticks=terms.ticks,
+            quantity=terms.quantity,
+            aggressor_side=terms.aggressor.value,
+            buy_order_id=buy_order_id,
+            sell_order_id=sell_order_id,
+            buyer_id=buyer_id,
+            seller_id=seller_id,
+            venue=venue.value,
+            venue_ref=venue_ref,
             currency=market.currency,
-            clean_amount=cash.principal,
-            accrued_interest=cash.accrued,
-            dirty_amount=cash.total,
-            buyer_fee=buyer_fee,
-            seller_fee=seller_fee,
-            trade_date=traded,
-            settlement_date=settles,
-            journal_entry_id=entry_id,
+            clean_amount=terms.principal,
+            accrued_interest=terms.accrued,
+            dirty_amount=terms.total,
+            buyer_fee=terms.buyer_fee,
+            seller_fee=terms.seller_fee,
+            trade_date=terms.traded,
+            settlement_date=terms.settles,
+            journal_entry_id=journal_entry_id,
             created_at=utcnow(),
         )
         self._trades.append(trade)
@@ -924,21 +1079,23 @@ class _Step:
             {
                 "trade_id": str(trade.id),
                 "instrument_id": str(market.instrument_id),
-                "trade_seq": event.trade_id,
-                "price": str(price),
-                "quantity": event.qty,
+                "trade_seq": trade_seq,
+                "venue": venue.value,
+                "price": str(terms.price),
+                "quantity": terms.quantity,
                 "aggressor_side": trade.aggressor_side,
-                "buy_order_id": str(buy.id),
-                "sell_order_id": str(sell.id),
-                "buyer_id": str(buy.user_id),
-                "seller_id": str(sell.user_id),
-                "dirty_amount": cash.total,
-                "accrued_interest": cash.accrued,
-                "buyer_fee": buyer_fee,
-                "seller_fee": seller_fee,
-                "settlement_date": settles.isoformat(),
+                "buy_order_id": None if buy_order_id is None else str(buy_order_id),
+                "sell_order_id": None if sell_order_id is None else str(sell_order_id),
+                "buyer_id": str(buyer_id),
+                "seller_id": str(seller_id),
+                "dirty_amount": terms.total,
+                "accrued_interest": terms.accrued,
+                "buyer_fee": terms.buyer_fee,
+                "seller_fee": terms.seller_fee,
+                "settlement_date": terms.settles.isoformat(),
             },
         )
+        return trade
 
     def book_changes(self, prev_seq: int) -> bool:
         """Record the batch's net changes to the price levels as one `book.changed.v1` event;
@@ -1096,21 +1253,34 @@ class Trading:
         self._on_commit = on_commit
         self._leases = leases or LeaseManager(database)
         self._writers: dict[uuid.UUID, BookWriter] = {}
+        #: Books with a committed state whose lease another process held when last tried.
+        self._elsewhere: set[uuid.UUID] = set()
+        self._takeovers: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Take over every book that has a committed state: rebuild it and check its hash.
 
-        A book whose lease another process holds is waited for up to one lease duration (a
-        predecessor that crashed stops holding it by then), then left to that process."""
+        A book whose lease another process holds is left to it for now: it is taken over in
+        the background as soon as that lease lapses (a predecessor that crashed holds it for
+        up to one lease duration), and until then its requests are answered 503
+        `trading.book_elsewhere`. Starting never waits for a dead process's lease."""
         async with UnitOfWork(self._database, write=False) as uow:
             ids = list(await uow.session.scalars(select(BookState.instrument_id)))
             service = OrderService(uow.session)
             markets = [await service.market(instrument_id) for instrument_id in ids]
-        await asyncio.gather(*(self._take_over(market) for market in markets))
+        started = await asyncio.gather(*(self._try_start(market) for market in markets))
+        self._takeovers = [
+            asyncio.create_task(self._take_over(market), name=f"book-takeover-{market.isin}")
+            for market, ok in zip(markets, started, strict=True)
+            if not ok
+        ]
 
     async def stop(self) -> None:
-        """Stop every writer and give their leases back."""
+        """Stop every writer (and every pending takeover) and give their leases back."""
+        for task in self._takeovers:
+            task.cancel()
+        await asyncio.gather(*self._takeovers, return_exceptions=True)
         writers, self._writers = list(self._writers.values()), {}
         await asyncio.gather(*(writer.stop() for writer in writers))
 
@@ -1131,25 +1301,49 @@ class Trading:
         """The running writers by instrument id."""
         return dict(self._writers)
 
-    async def _take_over(self, market: Market) -> None:
-        deadline = asyncio.get_running_loop().time() + self._leases.duration
-        while True:
-            try:
-                async with self._lock:
+    def held_elsewhere(self, instrument_id: uuid.UUID) -> bool:
+        """Whether the instrument's book is (as far as this process last saw) written by
+        another process, so this one cannot tell what rests in it."""
+        return instrument_id in self._elsewhere
+
+    def taking_over(self) -> int:
+        """How many books this process is still waiting to take over (a crashed predecessor's
+        leases lapse within one lease duration of the start)."""
+        return sum(not task.done() for task in self._takeovers)
+
+    async def _try_start(self, market: Market) -> bool:
+        """Start `market`'s writer unless it runs or another process holds its book."""
+        try:
+            async with self._lock:
+                if market.instrument_id not in self._writers:
                     await self._start(market)
-                return
-            except ServiceUnavailable as exc:
-                if exc.code != "trading.book_elsewhere":
-                    raise
-                if asyncio.get_running_loop().time() > deadline:
-                    log.warning("trading.book_held_elsewhere", instrument=market.isin)
-                    return
+            return True
+        except ServiceUnavailable as exc:
+            if exc.code != "trading.book_elsewhere":
+                raise
+            return False
+
+    async def _take_over(self, market: Market) -> None:
+        """Try again, a few times per lease duration, to take over a book held elsewhere,
+        until it is taken or one lease duration has passed (its holder is then alive)."""
+        deadline = asyncio.get_running_loop().time() + self._leases.duration
+        while asyncio.get_running_loop().time() <= deadline:
             await asyncio.sleep(self._leases.renew_interval / 4)
+            try:
+                if await self._try_start(market):
+                    log.info("trading.book_taken_over", instrument=market.isin)
+                    return
+            except Exception:
+                log.exception("trading.takeover_failed", instrument=market.isin)
+                return
+        log.warning("trading.book_held_elsewhere", instrument=market.isin)
 
     async def _start(self, market: Market) -> BookWriter:
         lease = await self._leases.acquire(market.instrument_id)
         if lease is None:
+            self._elsewhere.add(market.instrument_id)
             raise elsewhere(market.isin)
+        self._elsewhere.discard(market.instrument_id)
         writer = BookWriter(
             self._database,
             market,
@@ -1166,3 +1360,4 @@ class Trading:
         """Drop a writer that lost its lease; a later request may take the book back."""
         if self._writers.get(writer.market.instrument_id) is writer:
             del self._writers[writer.market.instrument_id]
+            self._elsewhere.add(writer.market.instrument_id)

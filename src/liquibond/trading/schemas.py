@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from liquibond.platform.schemas import RequestModel, ResponseModel
@@ -18,6 +18,7 @@ from liquibond.trading.models import (
     OrderState,
     OrderTif,
     SelfTradePrevention,
+    Venue,
 )
 
 Price = Annotated[Decimal, Field(gt=0, lt=10_000, decimal_places=6)]
@@ -185,9 +186,11 @@ class TradeOut(ResponseModel):
 
     id: uuid.UUID
     instrument_id: uuid.UUID
-    order_id: uuid.UUID
+    venue: Venue = Field(description="`book`, or `rfq` for a trade on an accepted quote")
+    order_id: uuid.UUID | None = Field(description="My order (None for an RFQ trade)")
+    rfq_id: uuid.UUID | None = Field(description="The RFQ of an RFQ trade")
     side: OrderSide
-    liquidity: str  # "maker" or "taker"
+    liquidity: str  # "maker" or "taker"; an RFQ's requester takes, its dealer makes
     price: Decimal
     quantity: int
     currency: str
@@ -198,6 +201,66 @@ class TradeOut(ResponseModel):
     trade_date: date
     settlement_date: date
     created_at: datetime
+
+
+# -- limits ------------------------------------------------------------------------------------
+
+
+class RatingBucket(StrEnum):
+    """The rating buckets exposure limits are set per."""
+
+    SOV = "SOV"
+    AAA = "AAA"
+    AA = "AA"
+    A = "A"
+    BBB = "BBB"
+    SUB_IG = "SUB_IG"
+    UNRATED = "UNRATED"
+
+
+MinorUnits = Annotated[int, Field(gt=0, le=10**18)]
+
+
+class TradingLimitsSet(RequestModel):
+    """A user's own pre-trade limits: each replaces the venue's (None keeps the venue's)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    max_order_notional: MinorUnits | None = Field(
+        default=None, description="Largest clean consideration of one order, minor units"
+    )
+    max_position_percent: Annotated[Decimal, Field(gt=0, le=100, decimal_places=4)] | None = Field(
+        default=None, description="Share of an issue the user may hold and bid for"
+    )
+    max_issuer_exposure: MinorUnits | None = Field(
+        default=None, description="Face value of one issuer's bonds held and bid for"
+    )
+    rating_limits: dict[RatingBucket, MinorUnits] = Field(
+        default_factory=dict, description="Face value held and bid for, per rating bucket"
+    )
+
+    @property
+    def is_empty(self) -> bool:
+        """True when it overrides nothing."""
+        return (
+            self.max_order_notional is None
+            and self.max_position_percent is None
+            and self.max_issuer_exposure is None
+            and not self.rating_limits
+        )
+
+
+class TradingLimitsOut(ResponseModel):
+    """The limits a user's orders are checked against, and the user's own where set."""
+
+    user_id: uuid.UUID
+    own: TradingLimitsSet | None
+    max_order_notional: int
+    max_position_percent: Decimal
+    max_issuer_exposure: int | None
+    rating_limits: dict[str, int] = Field(description="Absent buckets are unlimited")
+    updated_by: uuid.UUID | None
+    updated_at: datetime | None
 
 
 # -- market data -------------------------------------------------------------------------------
@@ -229,6 +292,7 @@ class PublicTradeOut(ResponseModel):
 
     id: uuid.UUID
     trade_seq: int
+    venue: Venue
     price: Decimal
     price_ticks: int
     quantity: int

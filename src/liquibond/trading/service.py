@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.analytics import AnalyticsError, BondTerms, bond_price, settlement_date, trade_cash
 from liquibond.config import Settings
+from liquibond.identity.models import User
 from liquibond.identity.service import Principal
 from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.service import InstrumentService
@@ -32,7 +33,7 @@ from liquibond.kyc.service import KycChecks
 from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import LedgerService
 from liquibond.platform.db import canonical_decimal, utcnow
-from liquibond.platform.errors import Conflict, FieldError, Unprocessable
+from liquibond.platform.errors import Conflict, FieldError, Unprocessable, not_found
 from liquibond.platform.ownership import owned
 from liquibond.platform.schemas import as_uuid, cursor_value, encode_cursor
 from liquibond.trading.limits import Holding, Limits, check_buy, rating_bucket
@@ -45,8 +46,16 @@ from liquibond.trading.models import (
     OrderState,
     OrderTif,
     Trade,
+    UserLimits,
+    Venue,
 )
-from liquibond.trading.schemas import OrderCreate, OrderReplace, TradeOut
+from liquibond.trading.schemas import (
+    OrderCreate,
+    OrderReplace,
+    TradeOut,
+    TradingLimitsOut,
+    TradingLimitsSet,
+)
 from liquibond.trading.sessions import TradingHours
 from liquibond.valuation.service import fair_clean_price, instrument_terms, trade_date
 
@@ -146,12 +155,14 @@ async def market_of(session: AsyncSession, instrument: Instrument) -> Market:
     )
 
 
-def to_ticks(price: Decimal, tick_size: Decimal, field: str = "body.price") -> int:
-    """`price` as a whole number of ticks; 422 `order.invalid_tick` if it is off the tick."""
+def to_ticks(
+    price: Decimal, tick_size: Decimal, field: str = "body.price", prefix: str = "order"
+) -> int:
+    """`price` as a whole number of ticks; 422 `{prefix}.invalid_tick` if it is off the tick."""
     ticks = price / tick_size
     if ticks != ticks.to_integral_value() or ticks <= 0:
         raise Unprocessable(
-            code="order.invalid_tick",
+            code=f"{prefix}.invalid_tick",
             detail=f"The price must be a multiple of the tick size {tick_size}.",
             errors=[FieldError(field, f"not a multiple of {tick_size}", "invalid_tick")],
         )
@@ -173,6 +184,84 @@ def _refuse(code: str, detail: str, field: str | None = None, **extra: object) -
     return Unprocessable(code=code, detail=detail, errors=errors, extra=extra)
 
 
+@dataclass(frozen=True, slots=True)
+class TradingLimits:
+    """The limits a user's orders are checked against: the venue's, with the user's own."""
+
+    max_order_notional: int
+    exposure: Limits
+
+
+async def trading_limits(
+    session: AsyncSession, settings: Settings, user_id: uuid.UUID
+) -> TradingLimits:
+    """The user's limits in force: each of the user's overrides, else the venue's."""
+    own = await session.get(UserLimits, user_id)
+    venue = TradingLimits(
+        settings.trading_max_order_notional,
+        Limits(
+            settings.trading_max_position_percent,
+            settings.trading_max_issuer_exposure,
+            settings.trading_rating_limits,
+        ),
+    )
+    if own is None:
+        return venue
+    return TradingLimits(
+        own.max_order_notional or venue.max_order_notional,
+        Limits(
+            own.max_position_percent or venue.exposure.max_position_percent,
+            own.max_issuer_exposure or venue.exposure.max_issuer_exposure,
+            {**venue.exposure.rating_limits, **own.rating_limits},
+        ),
+    )
+
+
+class LimitsAdmin:
+    """Per-user trading limits (admins set them, compliance reads them); never commits."""
+
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self._session = session
+        self._settings = settings
+
+    async def view(self, user_id: uuid.UUID) -> TradingLimitsOut:
+        """A user's own limits and those in force."""
+        own = await self._session.get(UserLimits, user_id)
+        in_force = await trading_limits(self._session, self._settings, user_id)
+        return TradingLimitsOut(
+            user_id=user_id,
+            own=None if own is None else TradingLimitsSet.model_validate(own),
+            max_order_notional=in_force.max_order_notional,
+            max_position_percent=in_force.exposure.max_position_percent,
+            max_issuer_exposure=in_force.exposure.max_issuer_exposure,
+            rating_limits=dict(in_force.exposure.rating_limits),
+            updated_by=None if own is None else own.updated_by,
+            updated_at=None if own is None else own.updated_at,
+        )
+
+    async def set(
+        self, actor: Principal, user_id: uuid.UUID, body: TradingLimitsSet
+    ) -> TradingLimitsOut:
+        """Replace a user's own limits (all None and no rating limit: the venue's again)."""
+        if await self._session.get(User, user_id) is None:
+            raise not_found("user")
+        own = await self._session.get(UserLimits, user_id)
+        if body.is_empty:
+            if own is not None:
+                await self._session.delete(own)
+        else:
+            if own is None:
+                own = UserLimits(user_id=user_id)
+                self._session.add(own)
+            own.max_order_notional = body.max_order_notional
+            own.max_position_percent = body.max_position_percent
+            own.max_issuer_exposure = body.max_issuer_exposure
+            own.rating_limits = {bucket.value: v for bucket, v in body.rating_limits.items()}
+            own.updated_by, own.updated_at = actor.user_id, utcnow()
+        await self._session.flush()
+        return await self.view(user_id)
+
+
 class PreTradeChecks:
     """The checks an order passes before it reaches its book; never commits."""
 
@@ -183,6 +272,7 @@ class PreTradeChecks:
         self._verified: set[uuid.UUID] = set()
         self._listings: dict[uuid.UUID, tuple[Instrument, Market, PriceBand]] = {}
         self._holdings: dict[uuid.UUID, dict[uuid.UUID, Holding]] = {}
+        self._limits: dict[uuid.UUID, TradingLimits] = {}
 
     async def prepare(
         self, principal: Principal, request: OrderCreate
@@ -195,9 +285,9 @@ class PreTradeChecks:
         now = utcnow()
         queued = self._outside_hours(instrument, market, now)
         quantity = request.quantity
-        _check_lot(instrument, quantity, "body.quantity")
+        check_lot(instrument, quantity, "body.quantity")
         if request.display_quantity is not None:
-            _check_lot(instrument, request.display_quantity, "body.display_quantity")
+            check_lot(instrument, request.display_quantity, "body.display_quantity")
         stop_ticks = (
             None
             if request.stop_price is None
@@ -218,17 +308,7 @@ class PreTradeChecks:
             ticks = band.protection(request.side, reference)
         if stop_ticks is not None:
             band.check(stop_ticks, "body.stop_price")
-        notional = _clean_notional(market, quantity, ticks)
-        limit = instrument.max_order_notional or self._settings.trading_max_order_notional
-        if notional > limit:
-            raise _refuse(
-                "order.max_notional_exceeded",
-                f"This order's clean consideration ({notional} minor units) exceeds the "
-                f"largest allowed ({limit}).",
-                "body.quantity",
-                limit=limit,
-                notional=notional,
-            )
+        await self._check_notional(principal.user_id, instrument, market, quantity, ticks)
         expire_at = self._expiry(request, market, now)
         await OrderService(self._session).ensure_new_client_order_id(
             principal.user_id, request.client_order_id
@@ -270,20 +350,14 @@ class PreTradeChecks:
             band.check(ticks, "body.price")
         quantity = change.quantity
         if quantity is not None:
-            _check_lot(instrument, quantity, "body.quantity")
-        notional = _clean_notional(
-            market, quantity or order.quantity, ticks if ticks is not None else order.price_ticks
+            check_lot(instrument, quantity, "body.quantity")
+        await self._check_notional(
+            principal.user_id,
+            instrument,
+            market,
+            quantity or order.quantity,
+            ticks if ticks is not None else order.price_ticks,
         )
-        limit = instrument.max_order_notional or self._settings.trading_max_order_notional
-        if notional > limit:
-            raise _refuse(
-                "order.max_notional_exceeded",
-                f"The replaced order's clean consideration ({notional} minor units) exceeds the "
-                f"largest allowed ({limit}).",
-                "body.quantity",
-                limit=limit,
-                notional=notional,
-            )
         if quantity is not None and OrderSide(order.side) is OrderSide.BUY:
             await self._check_exposure(
                 principal.user_id, instrument, max(0, quantity - order.quantity)
@@ -300,26 +374,11 @@ class PreTradeChecks:
         listing = self._listings.get(instrument_id)
         if listing is None:
             instrument = await InstrumentService(self._session).get(principal, instrument_id)
-            self._require_tradable(instrument)
+            require_tradable(instrument)
             market = await market_of(self._session, instrument)
             listing = instrument, market, await self._band(instrument, market)
             self._listings[instrument_id] = listing
         return listing
-
-    @staticmethod
-    def _require_tradable(instrument: Instrument) -> None:
-        if InstrumentStatus(instrument.status) not in _TRADABLE:
-            raise _refuse(
-                "order.instrument_not_tradable",
-                f"{instrument.isin} is {instrument.status}; it cannot be traded now.",
-                "body.instrument_id",
-            )
-        if instrument.maturity_date <= trade_date():
-            raise _refuse(
-                "order.instrument_matured",
-                f"{instrument.isin} matured on {instrument.maturity_date}.",
-                "body.instrument_id",
-            )
 
     @staticmethod
     def _outside_hours(instrument: Instrument, market: Market, now: datetime) -> bool:
@@ -399,15 +458,37 @@ class PreTradeChecks:
             return request.expire_at
         return None
 
+    async def _limits_of(self, user_id: uuid.UUID) -> TradingLimits:
+        limits = self._limits.get(user_id)
+        if limits is None:
+            limits = self._limits[user_id] = await trading_limits(
+                self._session, self._settings, user_id
+            )
+        return limits
+
+    async def _check_notional(
+        self, user_id: uuid.UUID, instrument: Instrument, market: Market, units: int, ticks: int
+    ) -> None:
+        """422 `order.max_notional_exceeded` if the order's clean consideration is above the
+        user's limit or the instrument's, whichever is lower."""
+        notional = _clean_notional(market, units, ticks)
+        limit = (await self._limits_of(user_id)).max_order_notional
+        if instrument.max_order_notional:
+            limit = min(limit, instrument.max_order_notional)
+        if notional > limit:
+            raise _refuse(
+                "order.max_notional_exceeded",
+                f"This order's clean consideration ({notional} minor units) exceeds the "
+                f"largest allowed ({limit}).",
+                "body.quantity",
+                limit=limit,
+                notional=notional,
+            )
+
     async def _check_exposure(self, user_id: uuid.UUID, instrument: Instrument, units: int) -> None:
         """Refuse a buy of `units` more that would breach a position or exposure limit; a buy
         that passes counts towards the next order's check in the same batch."""
-        settings = self._settings
-        limits = Limits(
-            settings.trading_max_position_percent,
-            settings.trading_max_issuer_exposure,
-            settings.trading_rating_limits,
-        )
+        limits = (await self._limits_of(user_id)).exposure
         holdings = self._holdings.get(user_id)
         if holdings is None:
             holdings = self._holdings[user_id] = await self._load_holdings(user_id)
@@ -629,11 +710,30 @@ class PriceBand:
         return max(1, low), high
 
 
-def _check_lot(instrument: Instrument, quantity: int, field: str) -> None:
-    """422 `order.invalid_lot` unless `quantity` is a whole number of the bond's lots."""
+def require_tradable(
+    instrument: Instrument, field: str = "body.instrument_id", prefix: str = "order"
+) -> None:
+    """422 `{prefix}.instrument_not_tradable` unless the bond is listed, or
+    `{prefix}.instrument_matured` once it has matured."""
+    if InstrumentStatus(instrument.status) not in _TRADABLE:
+        raise _refuse(
+            f"{prefix}.instrument_not_tradable",
+            f"{instrument.isin} is {instrument.status}; it cannot be traded now.",
+            field,
+        )
+    if instrument.maturity_date <= trade_date():
+        raise _refuse(
+            f"{prefix}.instrument_matured",
+            f"{instrument.isin} matured on {instrument.maturity_date}.",
+            field,
+        )
+
+
+def check_lot(instrument: Instrument, quantity: int, field: str, prefix: str = "order") -> None:
+    """422 `{prefix}.invalid_lot` unless `quantity` is a whole number of the bond's lots."""
     if quantity < instrument.min_lot or (quantity - instrument.min_lot) % instrument.lot_increment:
         raise _refuse(
-            "order.invalid_lot",
+            f"{prefix}.invalid_lot",
             f"Quantities must be at least {instrument.min_lot} units and go up in steps of "
             f"{instrument.lot_increment}.",
             field,
@@ -664,7 +764,9 @@ def _my_side(trade: Trade, user_id: uuid.UUID) -> TradeOut:
     return TradeOut(
         id=trade.id,
         instrument_id=trade.instrument_id,
+        venue=Venue(trade.venue),
         order_id=trade.buy_order_id if buying else trade.sell_order_id,
+        rfq_id=trade.venue_ref if trade.venue == Venue.RFQ else None,
         side=side,
         liquidity="taker" if trade.aggressor_side == side.value else "maker",
         price=trade.price,

@@ -317,6 +317,13 @@ class Book:
     def last_price(self) -> int | None:
         return self._last
 
+    def number_off_book_trade(self) -> int:
+        """The id of a trade agreed away from this book (an RFQ): the next trade id, so ids
+        stay gap-free per instrument. The book itself does not change: no order, level or
+        last price (an off-book price triggers no stop)."""
+        self._trade_seq += 1
+        return self._trade_seq
+
     @property
     def best_bid(self) -> int | None:
         h = self._bid_heap

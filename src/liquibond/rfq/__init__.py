@@ -1,0 +1,1 @@
+"""Request for quote: requesters ask dealers for prices, and trade on one."""
