@@ -38,6 +38,24 @@ const login = createRoute({
     typeof search.redirect === "string" && search.redirect.startsWith("/") ? { redirect: search.redirect } : {},
 });
 
+/** The RFQ screen, optionally with a bond chosen (from a bond's trade screen). */
+const rfqs = createRoute({
+  getParentRoute: () => root,
+  path: "/rfqs",
+  component: lazyRouteComponent(() => import("./screens/rfq/RfqsScreen"), "RfqsScreen"),
+  validateSearch: (search: Record<string, unknown>): { instrument?: string } =>
+    typeof search.instrument === "string" ? { instrument: search.instrument } : {},
+});
+
+/** Orders and trades, on either tab (an RFQ links to its trade). */
+const history = createRoute({
+  getParentRoute: () => root,
+  path: "/history",
+  component: lazyRouteComponent(() => import("./screens/history/HistoryScreen"), "HistoryScreen"),
+  validateSearch: (search: Record<string, unknown>): { tab?: "orders" | "trades" } =>
+    search.tab === "orders" || search.tab === "trades" ? { tab: search.tab } : {},
+});
+
 const routeTree = root.addChildren([
   home,
   login,
@@ -49,7 +67,10 @@ const routeTree = root.addChildren([
   page("/markets/$instrumentId", () => import("./screens/trade/TradeScreen"), "TradeScreen"),
   page("/auctions", () => import("./screens/auctions/AuctionsScreen"), "AuctionsScreen"),
   page("/auctions/$auctionId", () => import("./screens/auctions/AuctionScreen"), "AuctionScreen"),
-  page("/history", () => import("./screens/history/HistoryScreen"), "HistoryScreen"),
+  rfqs,
+  page("/rfqs/$rfqId", () => import("./screens/rfq/RfqScreen"), "RfqScreen"),
+  page("/blotter", () => import("./screens/rfq/BlotterScreen"), "BlotterScreen"),
+  history,
   page("/portfolio", () => import("./screens/portfolio/PortfolioScreen"), "PortfolioScreen"),
   page("/issuer", () => import("./screens/issuer/IssuerScreen"), "IssuerScreen"),
   page("/issuer/$instrumentId", () => import("./screens/issuer/IssuerInstrumentScreen"), "IssuerInstrumentScreen"),

@@ -1272,6 +1272,236 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rfqs/dealers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dealers
+         * @description The dealers I may ask, with their response rate, hit rate and mean response time.
+         */
+        get: operations["list_dealers_api_v1_rfqs_dealers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Limits
+         * @description Every RFQ limit set for a requester, dealer or instrument (compliance and admins).
+         */
+        get: operations["list_limits_api_v1_rfqs_limits_get"];
+        /**
+         * Set Limit
+         * @description Set one requester's, dealer's or instrument's RFQ limits; both None removes them.
+         */
+        put: operations["set_limit_api_v1_rfqs_limits_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rfqs
+         * @description RFQs I asked for or was asked on, newest first.
+         */
+        get: operations["list_rfqs_api_v1_rfqs_get"];
+        put?: never;
+        /**
+         * Request Quotes
+         * @description Ask chosen dealers (or all) for a price on a size; they answer until it expires.
+         */
+        post: operations["request_quotes_api_v1_rfqs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rfq
+         * @description One RFQ as I may see it.
+         */
+        get: operations["get_rfq_api_v1_rfqs__rfq_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rfq Events
+         * @description The RFQ's audit trail: every request, quote, counter, hold, decision and outcome.
+         */
+        get: operations["list_rfq_events_api_v1_rfqs__rfq_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Quote
+         * @description Quote (dealers asked): firm or indicative, valid for a while, with an optional last
+         *     look; it replaces my live quote.
+         */
+        post: operations["quote_api_v1_rfqs__rfq_id__quotes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}/quotes/{quote_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw Quote
+         * @description Withdraw my live quote.
+         */
+        delete: operations["withdraw_quote_api_v1_rfqs__rfq_id__quotes__quote_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}/quotes/{quote_id}/counter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Counter Quote
+         * @description Counter a quote with my price (the requester); its dealer may re-quote at it.
+         */
+        post: operations["counter_quote_api_v1_rfqs__rfq_id__quotes__quote_id__counter_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept
+         * @description Hit or lift a firm quote: it trades at once at the quoted price, settled as a book
+         *     trade; a quote with last look is held for its dealer (status `last_look`) first.
+         */
+        post: operations["accept_api_v1_rfqs__rfq_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}/last-look": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Last Look
+         * @description Fill or reject my quote held for my last look, before the hold runs out.
+         */
+        post: operations["last_look_api_v1_rfqs__rfq_id__last_look_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rfqs/{rfq_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel
+         * @description Cancel my open RFQ.
+         */
+        post: operations["cancel_api_v1_rfqs__rfq_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders": {
         parameters: {
             query?: never;
@@ -1353,6 +1583,51 @@ export interface paths {
          * @description Kill switch (admins): cancel every open order in the instrument's book.
          */
         post: operations["kill_switch_api_v1_instruments__instrument_id__orders_cancel_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trading-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Trading Limits
+         * @description The pre-trade limits my orders are checked against.
+         */
+        get: operations["my_trading_limits_api_v1_trading_limits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/trading-limits/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Trading Limits
+         * @description A user's own limits and those in force (admins and compliance).
+         */
+        get: operations["get_trading_limits_api_v1_admin_trading_limits__user_id__get"];
+        /**
+         * Set Trading Limits
+         * @description Set a user's own pre-trade limits, replacing the venue's where given (admins); an
+         *     empty body gives the user the venue's limits again.
+         */
+        put: operations["set_trading_limits_api_v1_admin_trading_limits__user_id__put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2967,6 +3242,14 @@ export interface components {
             settlement_cycle_days: number;
         };
         /**
+         * CounterCreate
+         * @description The requester's counter to a quote; its dealer may re-quote at it.
+         */
+        CounterCreate: {
+            /** Price */
+            price: number | string;
+        };
+        /**
          * CurveNode
          * @description An input point with the bootstrapped zero rate and discount factor at its time.
          */
@@ -3074,6 +3357,46 @@ export interface components {
          * @enum {string}
          */
         DayCount: "30/360" | "30E/360" | "ACT/360" | "ACT/365F" | "ACT/ACT-ICMA" | "ACT/ACT-ISDA" | "ACT/ACT-SEBI";
+        /**
+         * DealerOut
+         * @description A dealer one may ask, and how it has answered RFQs.
+         */
+        DealerOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Asked */
+            asked: number;
+            /** Quoted */
+            quoted: number;
+            /** Done */
+            done: number;
+            /**
+             * Response Rate
+             * @description Percent of RFQs answered with a quote
+             */
+            response_rate: string | null;
+            /**
+             * Hit Rate
+             * @description Percent of answered RFQs traded with it
+             */
+            hit_rate: string | null;
+            /**
+             * Average Response Ms
+             * @description Mean time to the first quote
+             */
+            average_response_ms: number | null;
+        };
+        /**
+         * Decision
+         * @description A dealer's last-look decision.
+         * @enum {string}
+         */
+        Decision: "fill" | "reject";
         /**
          * DepositOut
          * @description A new deposit and how to pay it.
@@ -4014,6 +4337,60 @@ export interface components {
          */
         KycTier: "basic" | "full";
         /**
+         * LastLookDecision
+         * @description The dealer's decision on its held quote.
+         */
+        LastLookDecision: {
+            decision: components["schemas"]["Decision"];
+            /** Reason */
+            reason?: string | null;
+        };
+        /**
+         * LimitOut
+         * @description An RFQ limit in force.
+         */
+        LimitOut: {
+            scope: components["schemas"]["LimitScope"];
+            /**
+             * Subject Id
+             * Format: uuid
+             */
+            subject_id: string;
+            /** Max Quantity */
+            max_quantity: number | null;
+            /** Max Open */
+            max_open: number | null;
+            /** Updated By */
+            updated_by: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * LimitScope
+         * @description Whom an RFQ limit applies to.
+         * @enum {string}
+         */
+        LimitScope: "requester" | "dealer" | "instrument";
+        /**
+         * LimitSet
+         * @description Set one requester's, dealer's or instrument's RFQ limits (None: the venue's default).
+         */
+        LimitSet: {
+            scope: components["schemas"]["LimitScope"];
+            /**
+             * Subject Id
+             * Format: uuid
+             */
+            subject_id: string;
+            /** Max Quantity */
+            max_quantity?: number | null;
+            /** Max Open */
+            max_open?: number | null;
+        };
+        /**
          * LoginRequest
          * @description Credentials, plus a second factor when the account has one.
          */
@@ -4040,6 +4417,8 @@ export interface components {
             source: components["schemas"]["LotSource"];
             /** Trade Id */
             trade_id: string | null;
+            /** Auction Id */
+            auction_id: string | null;
             /** Units */
             units: number;
             /**
@@ -4060,7 +4439,7 @@ export interface components {
          * @description How a lot's units came in.
          * @enum {string}
          */
-        LotSource: "trade" | "transfer";
+        LotSource: "trade" | "auction" | "transfer";
         /**
          * MarkSource
          * @description Where a mark comes from, best first.
@@ -4299,6 +4678,12 @@ export interface components {
          * @enum {string}
          */
         OrderTif: "gtc" | "day" | "gtd" | "ioc" | "fok";
+        /**
+         * Outcome
+         * @description What a dealer learns once the RFQ has ended.
+         * @enum {string}
+         */
+        Outcome: "done" | "tied" | "covered" | "done_away" | "expired" | "cancelled";
         /** Page[ActionOut] */
         Page_ActionOut_: {
             /** Items */
@@ -4366,6 +4751,13 @@ export interface components {
         Page_PublicTradeOut_: {
             /** Items */
             items: components["schemas"]["PublicTradeOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[RfqOut] */
+        Page_RfqOut_: {
+            /** Items */
+            items: components["schemas"]["RfqOut"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -4566,6 +4958,7 @@ export interface components {
             id: string;
             /** Trade Seq */
             trade_seq: number;
+            venue: components["schemas"]["Venue"];
             /** Price */
             price: string;
             /** Price Ticks */
@@ -4579,6 +4972,95 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * QuoteCreate
+         * @description A dealer's answer; a new quote replaces the dealer's live one.
+         */
+        QuoteCreate: {
+            /** Price */
+            price: number | string;
+            /**
+             * Firm
+             * @description Firm (may be accepted) or indicative
+             * @default true
+             */
+            firm: boolean;
+            /**
+             * Valid For Seconds
+             * @description How long the quote stands (never past the RFQ)
+             * @default 30
+             */
+            valid_for_seconds: number;
+            /**
+             * Last Look Ms
+             * @description Keep a last look of up to this many milliseconds when accepted (at most the venue's maximum)
+             */
+            last_look_ms?: number | null;
+        };
+        /**
+         * QuoteOut
+         * @description One quote, as its dealer and the requester see it.
+         */
+        QuoteOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Rfq Id
+             * Format: uuid
+             */
+            rfq_id: string;
+            /**
+             * Dealer Id
+             * Format: uuid
+             */
+            dealer_id: string;
+            /** Dealer Name */
+            dealer_name: string;
+            /** Price */
+            price: string;
+            /** Firm */
+            firm: boolean;
+            /**
+             * Valid Until
+             * Format: date-time
+             */
+            valid_until: string;
+            /** Last Look Ms */
+            last_look_ms: number | null;
+            status: components["schemas"]["QuoteStatus"];
+            /** Counter Price */
+            counter_price: string | null;
+            /** Countered At */
+            countered_at: string | null;
+            /** Held At */
+            held_at: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision */
+            decision: string | null;
+            /** Decision Reason */
+            decision_reason: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * QuoteStatus
+         * @description Where one dealer quote is in its life.
+         * @enum {string}
+         */
+        QuoteStatus: "live" | "replaced" | "withdrawn" | "expired" | "held" | "rejected" | "filled" | "closed";
+        /**
+         * RatingBucket
+         * @description The rating buckets exposure limits are set per.
+         * @enum {string}
+         */
+        RatingBucket: "SOV" | "AAA" | "AA" | "A" | "BBB" | "SUB_IG" | "UNRATED";
         /**
          * Reconciliation
          * @description The outcome of comparing the rail with the ledger.
@@ -4698,6 +5180,173 @@ export interface components {
             reason: string;
         };
         /**
+         * RfqAccept
+         * @description Take one firm quote.
+         */
+        RfqAccept: {
+            /**
+             * Quote Id
+             * Format: uuid
+             */
+            quote_id: string;
+            /**
+             * Price
+             * @description The price I saw: the acceptance is refused if the quote now says another
+             */
+            price?: number | string | null;
+        };
+        /**
+         * RfqCreate
+         * @description Ask dealers for a price.
+         */
+        RfqCreate: {
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /** @description My side: `buy` asks dealers for offers, `sell` for bids */
+            side: components["schemas"]["Side"];
+            /** Quantity */
+            quantity: number;
+            /**
+             * Dealer Ids
+             * @description The dealers to ask (omit or leave empty: every dealer on the venue)
+             */
+            dealer_ids?: string[] | null;
+            /**
+             * Disclosed
+             * @description Show dealers who asks (else the request is anonymous)
+             * @default false
+             */
+            disclosed: boolean;
+            /**
+             * Expires In Seconds
+             * @description How long dealers may answer
+             * @default 120
+             */
+            expires_in_seconds: number;
+        };
+        /**
+         * RfqDealerOut
+         * @description A dealer asked, as the requester sees it.
+         */
+        RfqDealerOut: {
+            /**
+             * Dealer Id
+             * Format: uuid
+             */
+            dealer_id: string;
+            /** Dealer Name */
+            dealer_name: string;
+            /** First Quoted At */
+            first_quoted_at: string | null;
+            outcome: components["schemas"]["Outcome"] | null;
+        };
+        /**
+         * RfqEventOut
+         * @description One step of an RFQ's audit trail.
+         */
+        RfqEventOut: {
+            /** Seq */
+            seq: number;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Action */
+            action: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * RfqOut
+         * @description An RFQ as the caller may see it: the requester sees every dealer and their live
+         *     quotes; a dealer its own quotes and outcome, and who asks only if disclosed.
+         */
+        RfqOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Seq
+             * @description Counts the RFQ's changes: a state with a lower seq than one you hold is older
+             */
+            seq: number;
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /** Isin */
+            isin: string;
+            side: components["schemas"]["Side"];
+            /** Quantity */
+            quantity: number;
+            /** Disclosed */
+            disclosed: boolean;
+            status: components["schemas"]["RfqStatus"];
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            role: components["schemas"]["RfqRole"];
+            /** Requester Id */
+            requester_id: string | null;
+            /** Requester Name */
+            requester_name: string | null;
+            /** Dealers */
+            dealers: components["schemas"]["RfqDealerOut"][];
+            /** Quotes */
+            quotes: components["schemas"]["QuoteOut"][];
+            /**
+             * Hold Until
+             * @description The end of a last look in progress
+             */
+            hold_until: string | null;
+            /**
+             * Price
+             * @description The traded clean price, once done
+             */
+            price: string | null;
+            /** Trade Id */
+            trade_id: string | null;
+            /** @description A dealer's outcome, once the RFQ ended */
+            outcome: components["schemas"]["Outcome"] | null;
+            /**
+             * Cover Price
+             * @description Once done: the best price other than the traded one (the requester and the winning dealer see it)
+             */
+            cover_price: string | null;
+        };
+        /**
+         * RfqRole
+         * @description How the caller takes part in an RFQ.
+         * @enum {string}
+         */
+        RfqRole: "requester" | "dealer" | "observer";
+        /**
+         * RfqStatus
+         * @description Where a request for quote is in its life.
+         * @enum {string}
+         */
+        RfqStatus: "open" | "last_look" | "done" | "expired" | "cancelled";
+        /**
          * Role
          * @description What a user may do on the venue.
          * @enum {string}
@@ -4765,6 +5414,12 @@ export interface components {
          * @enum {string}
          */
         SettlementCycle: "T+0" | "T+1" | "T+2";
+        /**
+         * Side
+         * @description The requester's side: buy (dealers offer) or sell (dealers bid).
+         * @enum {string}
+         */
+        Side: "buy" | "sell";
         /**
          * StatementFormat
          * @description Statement file formats.
@@ -4986,11 +5641,18 @@ export interface components {
              * Format: uuid
              */
             instrument_id: string;
+            /** @description `book`, or `rfq` for a trade on an accepted quote */
+            venue: components["schemas"]["Venue"];
             /**
              * Order Id
-             * Format: uuid
+             * @description My order (None for an RFQ trade)
              */
-            order_id: string;
+            order_id: string | null;
+            /**
+             * Rfq Id
+             * @description The RFQ of an RFQ trade
+             */
+            rfq_id: string | null;
             side: components["schemas"]["OrderSide"];
             /** Liquidity */
             liquidity: string;
@@ -5023,6 +5685,91 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * TradingLimitsOut
+         * @description The limits a user's orders are checked against, and the user's own where set.
+         */
+        TradingLimitsOut: {
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            own: components["schemas"]["TradingLimitsSet-Output"] | null;
+            /** Max Order Notional */
+            max_order_notional: number;
+            /** Max Position Percent */
+            max_position_percent: string;
+            /** Max Issuer Exposure */
+            max_issuer_exposure: number | null;
+            /**
+             * Rating Limits
+             * @description Absent buckets are unlimited
+             */
+            rating_limits: {
+                [key: string]: number;
+            };
+            /** Updated By */
+            updated_by: string | null;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * TradingLimitsSet
+         * @description A user's own pre-trade limits: each replaces the venue's (None keeps the venue's).
+         */
+        "TradingLimitsSet-Input": {
+            /**
+             * Max Order Notional
+             * @description Largest clean consideration of one order, minor units
+             */
+            max_order_notional?: number | null;
+            /**
+             * Max Position Percent
+             * @description Share of an issue the user may hold and bid for
+             */
+            max_position_percent?: number | string | null;
+            /**
+             * Max Issuer Exposure
+             * @description Face value of one issuer's bonds held and bid for
+             */
+            max_issuer_exposure?: number | null;
+            /**
+             * Rating Limits
+             * @description Face value held and bid for, per rating bucket
+             */
+            rating_limits?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * TradingLimitsSet
+         * @description A user's own pre-trade limits: each replaces the venue's (None keeps the venue's).
+         */
+        "TradingLimitsSet-Output": {
+            /**
+             * Max Order Notional
+             * @description Largest clean consideration of one order, minor units
+             */
+            max_order_notional?: number | null;
+            /**
+             * Max Position Percent
+             * @description Share of an issue the user may hold and bid for
+             */
+            max_position_percent?: string | null;
+            /**
+             * Max Issuer Exposure
+             * @description Face value of one issuer's bonds held and bid for
+             */
+            max_issuer_exposure?: number | null;
+            /**
+             * Rating Limits
+             * @description Face value held and bid for, per rating bucket
+             */
+            rating_limits?: {
+                [key: string]: number;
+            };
         };
         /**
          * UserOut
@@ -5063,6 +5810,12 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
+        /**
+         * Venue
+         * @description Where a trade was agreed: on the book, or off it (an accepted RFQ quote).
+         * @enum {string}
+         */
+        Venue: "book" | "rfq";
         /**
          * Visibility
          * @description Who sees the bids while the auction runs.
@@ -7526,6 +8279,434 @@ export interface operations {
             };
         };
     };
+    list_dealers_api_v1_rfqs_dealers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerOut"][];
+                };
+            };
+        };
+    };
+    list_limits_api_v1_rfqs_limits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitOut"][];
+                };
+            };
+        };
+    };
+    set_limit_api_v1_rfqs_limits_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_rfqs_api_v1_rfqs_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+                /** @description Only as requester, dealer, or (compliance) every RFQ as observer */
+                role?: components["schemas"]["RfqRole"] | null;
+                status?: components["schemas"]["RfqStatus"] | null;
+                instrument_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RfqOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_quotes_api_v1_rfqs_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RfqCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rfq_api_v1_rfqs__rfq_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rfq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_rfq_events_api_v1_rfqs__rfq_id__events_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rfq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqEventOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    quote_api_v1_rfqs__rfq_id__quotes_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                rfq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_quote_api_v1_rfqs__rfq_id__quotes__quote_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rfq_id: string;
+                quote_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    counter_quote_api_v1_rfqs__rfq_id__quotes__quote_id__counter_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                rfq_id: string;
+                quote_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CounterCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accept_api_v1_rfqs__rfq_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                rfq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RfqAccept"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    last_look_api_v1_rfqs__rfq_id__last_look_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                rfq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LastLookDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_api_v1_rfqs__rfq_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                rfq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfqOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_orders_api_v1_orders_get: {
         parameters: {
             query?: {
@@ -7698,6 +8879,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CancelAllOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_trading_limits_api_v1_trading_limits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingLimitsOut"];
+                };
+            };
+        };
+    };
+    get_trading_limits_api_v1_admin_trading_limits__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingLimitsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_trading_limits_api_v1_admin_trading_limits__user_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradingLimitsSet-Input"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingLimitsOut"];
                 };
             };
             /** @description Validation Error */

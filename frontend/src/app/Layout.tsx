@@ -16,6 +16,8 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: "/markets", label: "Markets" },
   { to: "/auctions", label: "Auctions" },
+  { to: "/rfqs", label: "RFQs" },
+  { to: "/blotter", label: "Dealer blotter", roles: ["dealer"] },
   { to: "/portfolio", label: "Portfolio" },
   { to: "/history", label: "Orders & trades" },
   { to: "/funds", label: "Funds" },

@@ -1,3 +1,4 @@
+import { Link } from "@tanstack/react-router";
 import type { components } from "../api/client";
 import { useCurrencyScale } from "../lib/balances";
 import { formatMoney, formatPrice, formatQuantity } from "../lib/decimal";
@@ -9,7 +10,7 @@ import { SideLabel } from "./SideLabel";
 
 export type Trade = components["schemas"]["TradeOut"];
 
-/** My fills with their amounts, settlement and contract note. */
+/** My fills (on the order book, or on an accepted RFQ quote) with their amounts, settlement and contract note. */
 export function TradesTable({ trades, label }: { trades: Trade[]; label: string }) {
   const scaleOf = useCurrencyScale();
   const money = (trade: Trade, minor: number) => formatMoney(minor, scaleOf(trade.currency), trade.currency);
@@ -17,6 +18,17 @@ export function TradesTable({ trades, label }: { trades: Trade[]; label: string 
     { header: "Time", cell: (trade) => formatDateTime(trade.created_at, { seconds: true }) },
     { header: "Instrument", cell: (trade) => <InstrumentById id={trade.instrument_id} /> },
     { header: "Side", cell: (trade) => <SideLabel side={trade.side} /> },
+    {
+      header: "Venue",
+      cell: (trade) =>
+        trade.venue === "rfq" && trade.rfq_id ? (
+          <Link to="/rfqs/$rfqId" params={{ rfqId: trade.rfq_id }} title="Traded on an accepted quote">
+            RFQ
+          </Link>
+        ) : (
+          "Order book"
+        ),
+    },
     { header: "Liquidity", cell: (trade) => humanize(trade.liquidity) },
     { header: "Price", num: true, cell: (trade) => formatPrice(trade.price, 4) },
     { header: "Quantity", num: true, cell: (trade) => formatQuantity(trade.quantity) },

@@ -135,6 +135,26 @@ describe("RealtimeClient", () => {
     expect(last().ops("subscribe").flatMap((op) => op.channels)).toEqual([TICKER, "orders"]);
   });
 
+  it("subscribes my RFQs once authenticated, and again for a second listener (it starts with my open RFQs)", async () => {
+    token = "token-1";
+    const realtime = client();
+    const received: string[] = [];
+    realtime.subscribe("rfq", (message) => received.push(message.type));
+    last().accept();
+    await settle();
+    expect(last().ops("subscribe")).toEqual([]);
+    last().push({ type: "authenticated", id: last().ops("auth")[0]!.id, user_id: "u", expires_at: null });
+    await settle();
+    expect(last().ops("subscribe").flatMap((op) => op.channels)).toEqual(["rfq"]);
+    last().push({ type: "subscribed", id: 3, channels: ["rfq"] });
+    last().push({ type: "rfqs", channel: "rfq", data: [] });
+    last().push({ type: "rfq", channel: "rfq", data: { id: "r1" } });
+    expect(received).toEqual(["subscribed", "rfqs", "rfq"]);
+    realtime.subscribe("rfq", () => undefined);
+    await settle();
+    expect(last().ops("subscribe").flatMap((op) => op.channels)).toEqual(["rfq", "rfq"]);
+  });
+
   it("authenticates again with a refreshed token, and subscribes again what expired", async () => {
     token = "token-1";
     const realtime = client();

@@ -17,6 +17,8 @@ export type RealtimeStatus = "idle" | "connecting" | "live" | "reconnecting";
 export interface TapeTrade {
   id: string;
   trade_seq: number;
+  /** `book`, or `rfq` for a trade on an accepted quote. */
+  venue: components["schemas"]["Venue"];
   price: string;
   price_ticks: number | null;
   quantity: number;
@@ -60,7 +62,9 @@ export interface Fill {
   id: string;
   trade_seq: number;
   instrument_id: string;
-  order_id: string;
+  venue: components["schemas"]["Venue"];
+  /** My order; null for a trade on an accepted RFQ quote. */
+  order_id: string | null;
   side: "buy" | "sell";
   liquidity: "maker" | "taker";
   price: string;
@@ -79,6 +83,9 @@ export interface Balance {
   scale: number;
 }
 
+/** One of my RFQs as `GET /api/v1/rfqs/{id}` shows it to me (as requester or as dealer). */
+export type RfqState = components["schemas"]["RfqOut"];
+
 /** Every message a channel listener receives. `subscribed` says the channel is live; `resumed`
  * when it was live before a reconnect (so events may have been missed: refetch). */
 export type ChannelMessage =
@@ -90,6 +97,12 @@ export type ChannelMessage =
   | { type: "fill"; channel: string; data: Fill }
   | { type: "balances"; channel: string; data: Balance[] }
   | { type: "portfolio"; channel: string; data: components["schemas"]["PortfolioOut"] }
+  /** `auction:{id}`: the auction as anybody may see it, on subscribe and after each public change. */
+  | { type: "auction"; channel: string; data: components["schemas"]["AuctionOut"] }
+  /** `rfq`, on subscribe: my open RFQs (open or in last look), as requester and as dealer. */
+  | { type: "rfqs"; channel: string; data: RfqState[] }
+  /** `rfq`: one of my RFQs, whenever it changes. */
+  | { type: "rfq"; channel: string; data: RfqState }
   | { type: "subscribed"; channel: string; resumed: boolean }
   | { type: "error"; channel: string; code: string; detail: string };
 
@@ -129,9 +142,9 @@ interface ServerMessage {
 }
 
 const OPEN = 1;
-const PRIVATE = new Set(["orders", "fills", "balances", "portfolio"]);
+const PRIVATE = new Set(["orders", "fills", "balances", "portfolio", "rfq"]);
 /** Channels whose subscription starts with their state (a new listener needs it sent again). */
-const STATEFUL = new Set(["book", "ticker", "balances", "portfolio"]);
+const STATEFUL = new Set(["book", "ticker", "balances", "portfolio", "auction", "rfq"]);
 const MAX_CHANNELS_PER_OP = 100;
 const FLUSH_DELAY_MS = 10;
 const IDLE_CLOSE_MS = 30_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bidRequest, bidSchema, formatCountdown, nextMilestone, offersNonCompetitive, stepsFor } from "./auctions";
+import { bidRequest, bidSchema, nextMilestone, offersNonCompetitive, stepsFor } from "./auctions";
 
 const rules = {
   basis: "price" as const,
@@ -20,14 +20,6 @@ const errors = (schema: ReturnType<typeof bidSchema>, values: { competitive: boo
 };
 
 describe("auctions", () => {
-  it("counts down", () => {
-    expect(formatCountdown(0)).toBe("now");
-    expect(formatCountdown(65_000)).toBe("01:05");
-    expect(formatCountdown(3_600_000 + 1_000)).toBe("01:00:01");
-    expect(formatCountdown(2 * 86_400_000 + 3_000)).toBe("2d 00:00:03");
-    expect(formatCountdown(400)).toBe("00:01");
-  });
-
   it("names the next step by status", () => {
     const times = { announce_at: "a", opens_at: "o", closes_at: "c" };
     expect(nextMilestone({ ...times, status: "announced" })).toEqual({ label: "Opens", at: "o" });

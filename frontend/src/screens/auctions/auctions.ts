@@ -107,19 +107,6 @@ export function nextMilestone(auction: Pick<Auction, "status" | "announce_at" | 
   }
 }
 
-/** A time left as "2d 03:04:05", "03:04:05" or "04:05"; "now" once it is due. */
-export function formatCountdown(ms: number): string {
-  if (ms <= 0) return "now";
-  const total = Math.ceil(ms / 1000);
-  const days = Math.floor(total / 86_400);
-  const hours = Math.floor((total % 86_400) / 3_600);
-  const minutes = Math.floor((total % 3_600) / 60);
-  const seconds = total % 60;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const clock = hours || days ? `${pad(hours)}:${pad(minutes)}:${pad(seconds)}` : `${pad(minutes)}:${pad(seconds)}`;
-  return days ? `${days}d ${clock}` : clock;
-}
-
 /** A lifecycle step the issuer or an admin may take by hand. */
 export type Step = "announce" | "open" | "close" | "clear" | "settle" | "cancel";
 

@@ -1,16 +1,10 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { useChannel, useRealtimeStatus, type ChannelMessage } from "../../lib/ws";
+import { useChannel, useRealtimeStatus } from "../../lib/ws";
 import { auctionKey, type Auction } from "./auctions";
 
 /** How often to re-read the auction while the WebSocket is down. */
 const POLL_MS = 3_000;
-
-/** The `auction` message of the `auction:{id}` channel (not in the shared ChannelMessage union). */
-function auctionOf(message: ChannelMessage): Auction | null {
-  const raw = message as unknown as { type: string; data?: unknown };
-  return raw.type === "auction" && raw.data && typeof raw.data === "object" ? (raw.data as Auction) : null;
-}
 
 /**
  * Keep an auction live: each state the `auction:{id}` channel sends replaces the one held (an
@@ -28,8 +22,8 @@ export function useLiveAuction(auction: Auction | undefined): void {
       void queryClient.invalidateQueries({ queryKey: auctionKey(id) });
       return;
     }
-    const next = auctionOf(message);
-    if (!next || next.id !== id) return;
+    if (message.type !== "auction" || message.data.id !== id) return;
+    const next = message.data;
     const held = queryClient.getQueryData<Auction>(auctionKey(id));
     if (held && next.seq < held.seq) return;
     queryClient.setQueryData(auctionKey(id), next);

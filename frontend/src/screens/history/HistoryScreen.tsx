@@ -1,3 +1,4 @@
+import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import { Page } from "../../components/Page";
 import { NO_ORDER_FILTERS, NO_TRADE_FILTERS, type OrderFilters, type TradeFilters } from "./filters";
@@ -7,9 +8,11 @@ import { TradesTab } from "./TradesTab";
 
 type HistoryTab = "orders" | "trades";
 
-/** My orders and my trades, in two tabs; each tab's filters survive switching between them. */
+const route = getRouteApi("/history");
+
+/** My orders and my trades, in two tabs (`?tab=trades` opens on the trades); each tab's filters survive switching between them. */
 export function HistoryScreen() {
-  const [tab, setTab] = useState<HistoryTab>("orders");
+  const [tab, setTab] = useState<HistoryTab>(route.useSearch().tab ?? "orders");
   const [orderFilters, setOrderFilters] = useState<OrderFilters>(NO_ORDER_FILTERS);
   const [tradeFilters, setTradeFilters] = useState<TradeFilters>(NO_TRADE_FILTERS);
   return (

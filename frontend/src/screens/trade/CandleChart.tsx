@@ -21,7 +21,7 @@ import { parseDecimal } from "../../lib/decimal";
 import { useChannel } from "../../lib/ws";
 import { barsFromCandles, foldTrades, INTERVAL_SECONDS, type Bar } from "./candles";
 import { candlesQuery, type CandleInterval, type Instrument } from "./queries";
-import { Segmented } from "./Segmented";
+import { Segmented } from "../../components/Segmented";
 import styles from "./Trade.module.css";
 
 const INTERVALS = (["1m", "5m", "15m", "1h", "1d"] as const).map((value) => ({ value, label: value }));

@@ -24,7 +24,11 @@ export function MyFills({ instrument }: { instrument: Instrument }) {
       className: (fill) => (fill.side === "buy" ? "buy-text" : "sell-text"),
       cell: (fill) => (
         <>
-          {fill.side === "buy" ? "Bought" : "Sold"} <span className="muted">({fill.liquidity})</span>
+          {fill.side === "buy" ? "Bought" : "Sold"}{" "}
+          <span className="muted">
+            ({fill.liquidity}
+            {fill.venue === "rfq" ? ", RFQ" : ""})
+          </span>
         </>
       ),
     },

@@ -14,7 +14,7 @@ import { useTicker } from "../../lib/tickers";
 import { Holdings } from "./Holdings";
 import { usePlaceOrder } from "./placeOrder";
 import type { Instrument } from "./queries";
-import { Segmented } from "./Segmented";
+import { Segmented } from "../../components/Segmented";
 import { TicketAdvanced } from "./TicketAdvanced";
 import { TicketEstimate } from "./TicketEstimate";
 import { useTicketQuote } from "./ticketQuote";

@@ -46,6 +46,9 @@ function Market({ instrument }: { instrument: Instrument }) {
       actions={
         <>
           <LiveStatus />
+          <Link to="/rfqs" search={{ instrument: instrument.id }}>
+            Ask dealers for a quote
+          </Link>
           <Link to="/markets">All markets</Link>
         </>
       }

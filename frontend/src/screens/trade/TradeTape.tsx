@@ -21,6 +21,12 @@ export function TradeTape({ instrument }: { instrument: Instrument }) {
         <>
           <span className="sr-only">{trade.aggressor_side === "buy" ? "Bought " : "Sold "}</span>
           {formatPrice(trade.price, digits)}
+          {trade.venue === "rfq" && (
+            <small className="muted" title="Traded on an accepted RFQ quote">
+              {" "}
+              RFQ
+            </small>
+          )}
         </>
       ),
     },

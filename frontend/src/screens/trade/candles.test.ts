@@ -6,6 +6,7 @@ import { mergeTape } from "./queries";
 const trade = (seq: number, at: string, price: string, quantity = 100): TapeTrade => ({
   id: `t${seq}`,
   trade_seq: seq,
+  venue: "book",
   price,
   price_ticks: null,
   quantity,
