@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: install demo serve test test-web lint format bench clean web web-api
+.PHONY: install demo serve test test-web lint format bench clean web web-api contracts
 
 # The web app (frontend/) needs Node.js 20.19+; without it the server runs and `/` says so.
 NODE_OK := $(shell node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null && echo yes)
@@ -64,11 +64,15 @@ web-api: install frontend/node_modules/.installed ## Regenerate the web app's AP
 	$(UV) run --frozen liquibond openapi > frontend/openapi.json
 	cd frontend && npm run --silent gen:api
 
-lint: install ## ruff, mypy (strict on the platform and pure cores), import-linter
+lint: install ## ruff, mypy (strict on the platform and pure cores), import-linter, contract artifacts
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports
+	$(UV) run --frozen python contracts/build.py --check
+
+contracts: install ## Compile the Vyper contracts into contracts/artifacts/ (commit the result)
+	$(UV) run --frozen python contracts/build.py
 
 format: install
 	$(UV) run --frozen ruff format .
