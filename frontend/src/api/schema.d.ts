@@ -1920,7 +1920,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Readiness: the database answers and its schema is at this code's migration head.
+         * @description Readiness: the database answers, its schema is at this code's migration head, and
+         *     no book a crashed predecessor held is still waiting to be taken over.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
