@@ -75,7 +75,7 @@ lint: install ## ruff, mypy (strict on the platform and pure cores), import-lint
 	$(UV) run --frozen lint-imports
 	$(UV) run --frozen python contracts/build.py --check
 
-contracts: install ## Compile the Vyper contracts into contracts/artifacts/ (commit the result)
+contracts: install ## Compile the Vyper contracts into src/liquibond/chain/artifacts/ (commit the result)
 	$(UV) run --frozen python contracts/build.py
 
 format: install

@@ -1,6 +1,6 @@
 """Compile Liquibond's Vyper contracts into committed, deterministic artifacts.
 
-    uv run python contracts/build.py           # (re)write contracts/artifacts/<Name>.json
+    uv run python contracts/build.py          # (re)write the artifacts (src/liquibond/chain/)
     uv run python contracts/build.py --check   # recompile; exit 1 if any artifact differs
 
 Every top-level `contracts/*.vy` is a contract; `contracts/modules/` and
@@ -29,7 +29,7 @@ from vyper.compiler.input_bundle import FilesystemInputBundle
 from vyper.compiler.phases import CompilerData
 
 CONTRACTS = Path(__file__).resolve().parent
-ARTIFACTS = CONTRACTS / "artifacts"
+ARTIFACTS = CONTRACTS.parent / "src" / "liquibond" / "chain" / "artifacts"
 COMPILER_VERSION = "0.4.3"
 EVM_VERSION = "cancun"
 # EIP-170 and EIP-3860: the largest runtime code and init code a chain accepts.
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         problems = check(built)
         for problem in problems:
-            print(f"contracts/artifacts/{problem}", file=sys.stderr)
+            print(f"src/liquibond/chain/artifacts/{problem}", file=sys.stderr)
         if problems:
             print("run `make contracts` and commit the artifacts", file=sys.stderr)
             return 1

@@ -1,6 +1,6 @@
 """Deploy the committed contract artifacts on titanoboa's in-process EVM.
 
-The tests run the exact bytecode in `contracts/artifacts/` (what the platform
+The tests run the exact bytecode in `src/liquibond/chain/artifacts/` (what the platform
 will deploy), not a fresh compile; `contracts/build.py --check` (in `make lint`)
 proves the artifacts match the sources.
 """
@@ -18,7 +18,7 @@ from boa.contracts.abi.abi_contract import ABIContract, ABIContractFactory
 from eth_abi import encode
 from eth_utils import keccak
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "contracts" / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "src" / "liquibond" / "chain" / "artifacts"
 ZERO = "0x" + "00" * 20
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32

@@ -15,7 +15,7 @@ import vyper
 
 from .chain import ARTIFACTS, artifact
 
-CONTRACTS = ARTIFACTS.parent
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 NAMES = ["BondToken", "CashToken", "DvP", "IdentityRegistry"]
 
 

@@ -167,7 +167,9 @@ RULES: list[tuple[int, Callable[[System, str, str], None], int]] = [
 ]
 
 
-@pytest.mark.parametrize(("code", "breach", "amount"), RULES, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize(
+    ("code", "breach", "amount"), RULES, ids=lambda v: getattr(v, "__name__", str(v))
+)
 def test_each_rule_refuses_a_transfer_with_its_reason_code(
     system: System,
     token: ABIContract,
