@@ -164,6 +164,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "secret_key": secrets.token_urlsafe(32),
         "encryption_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "outbox_poll_seconds": 0.05,
+        "chain": "off",  # the chain's tests turn it on: deploying at every start costs time
         **overrides,
     }
     return Settings.model_validate(values)

@@ -161,6 +161,32 @@ class Settings(BaseSettings):
         "(milliseconds); 0: no last look on this venue",
     )
 
+    chain: Literal["off", "embedded", "anvil", "rpc"] = Field(
+        default="embedded",
+        description="the EVM chain bonds are tokenized on: embedded (in process, rebuilt from "
+        "the ledger on every start), anvil (a local node Liquibond runs, state in data_dir), "
+        "rpc (any node at chain_rpc_url), or off",
+    )
+    chain_rpc_url: str | None = Field(default=None, description="the node's URL (chain=rpc)")
+    chain_confirmations: int = Field(
+        default=2, ge=0, description="blocks a transaction must be under before it counts (rpc)"
+    )
+    chain_anvil_path: Path | None = Field(
+        default=None, description="the anvil binary (default: on PATH, else .tools/anvil)"
+    )
+    chain_country: int = Field(
+        default=356,
+        ge=1,
+        le=999,
+        description="the ISO 3166-1 numeric country the identity registry records (356: India)",
+    )
+    chain_interval_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="how often the server lists new investors' wallets in the identity "
+        "registry; 0: never",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:

@@ -16,6 +16,9 @@ Each start of the demo also opens an auction (:func:`seed_demo`, unless one is u
 uniform-price re-issue of :data:`DEMO_AUCTION_ISIN` by the demo issuer, bidding for about
 half an hour (never past the end of the market day), settling today; the app's auctions job
 closes, clears and settles it on time, and the market-maker program bids in it.
+
+On a chain (the embedded one by default), :data:`DEMO_TOKENIZED_ISIN` is tokenized when the
+server starts (:func:`tokenize_demo_bond`): its holders' custodial wallets hold its units.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from liquibond.auctions.models import AuctionFormat
 from liquibond.auctions.runtime import run_due
 from liquibond.auctions.schemas import AuctionCreate
 from liquibond.auctions.service import AuctionService
+from liquibond.chain.service import ChainComponents, tokenize
 from liquibond.config import Settings
 from liquibond.identity.models import Role
 from liquibond.identity.schemas import RegisterRequest
@@ -71,8 +75,11 @@ from liquibond.valuation.service import MARKET_TIME
 log = structlog.get_logger(__name__)
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - demo data; the demo refuses production
+#: The demo's admin (and compliance officer).
+ADMIN_EMAIL = "admin@demo.liquibond.dev"
+
 DEMO_USERS = (
-    ("admin@demo.liquibond.dev", "Demo Admin", (Role.ADMIN, Role.COMPLIANCE)),
+    (ADMIN_EMAIL, "Demo Admin", (Role.ADMIN, Role.COMPLIANCE)),
     ("issuer@demo.liquibond.dev", "Demo Issuer (treasury desk)", (Role.ISSUER,)),
     ("investor@demo.liquibond.dev", "Demo Investor", (Role.INVESTOR,)),
 )
@@ -255,6 +262,8 @@ ISSUER_TREASURY = 10**12
 #: The demo's auction: a re-issue of the 7.26% GS 2032, ₹10 crore of face value, bidding for
 #: half an hour from the demo's start (but never past the end of the market day).
 DEMO_AUCTION_ISIN = "IN0020220060"
+#: The demo bond whose units are a permissioned token on the venue's chain.
+DEMO_TOKENIZED_ISIN = "INE134E08NY9"
 DEMO_AUCTION_OFFERING = 100_000
 DEMO_AUCTION_BIDDING = timedelta(minutes=30)
 #: Less time than this left in the market day: no auction is opened.
@@ -277,7 +286,7 @@ async def seed_demo(settings: Settings, database: Database) -> None:
                 user_id = (await identity.register(request, roles=roles)).id
                 await uow.commit()
             principals[email] = Principal(user_id, frozenset(roles))
-    issuer, admin = principals["issuer@demo.liquibond.dev"], principals["admin@demo.liquibond.dev"]
+    issuer, admin = principals["issuer@demo.liquibond.dev"], principals[ADMIN_EMAIL]
     listed = {bond.isin: await _list(database, issuer, admin, bond) for bond in DEMO_BONDS}
     await _give(
         database,
@@ -306,6 +315,16 @@ async def seed_demo(settings: Settings, database: Database) -> None:
                 units_worth(trader.stock, bond.face_value, bond.min_lot, bond.lot_increment),
             )
     await _auction(database, issuer, listed[DEMO_AUCTION_ISIN], utcnow())
+
+
+async def tokenize_demo_bond(chain: ChainComponents) -> None:
+    """Tokenize :data:`DEMO_TOKENIZED_ISIN` as the demo admin, unless it is already."""
+    async with UnitOfWork(chain.database, write=False) as uow:
+        admin_id = await IdentityService(uow.session, chain.credentials).find_user_id(ADMIN_EMAIL)
+        bonds = await InstrumentService(uow.session).find(isins=[DEMO_TOKENIZED_ISIN])
+        done = not bonds or await chain.service(uow.session).token(bonds[0].id) is not None
+    if admin_id is not None and not done:
+        await tokenize(chain, Principal(admin_id, frozenset({Role.ADMIN})), bonds[0].id)
 
 
 async def _list(

@@ -260,6 +260,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Network
+         * @description The chain the venue runs on, its latest block and the venue's contracts there.
+         */
+        get: operations["get_network_api_v1_chain_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Wallets
+         * @description My wallets: the custodial one the venue holds for me once my KYC is verified.
+         */
+        get: operations["list_my_wallets_api_v1_wallets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instruments/{instrument_id}/tokenize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tokenize Bond
+         * @description Tokenize a listed bond: deploy its permissioned token, list its holders' wallets and
+         *     mint each the units the ledger says they hold.
+         */
+        post: operations["tokenize_bond_api_v1_instruments__instrument_id__tokenize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instruments/{instrument_id}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Token
+         * @description A tokenized bond's token: contract, deployment, supply and offer document.
+         */
+        get: operations["get_token_api_v1_instruments__instrument_id__token_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corporate-actions": {
         parameters: {
             query?: never;
@@ -4471,6 +4552,64 @@ export interface components {
             zero_rates: number[];
         };
         /**
+         * NetworkOut
+         * @description The chain the venue runs on and its contracts there.
+         */
+        NetworkOut: {
+            /**
+             * Kind
+             * @description `embedded`, `anvil` or `rpc`
+             */
+            kind: string;
+            /**
+             * Persistent
+             * @description Whether the chain keeps its state across restarts
+             */
+            persistent: boolean;
+            /** Chain Id */
+            chain_id: number;
+            /**
+             * Block
+             * @description The latest block (confirmed, on an RPC node)
+             */
+            block: number;
+            /**
+             * Operator
+             * @description The venue's agent address: deploys, lists, mints, settles
+             */
+            operator: string;
+            /**
+             * Registry
+             * @description The identity registry every transfer is checked against
+             */
+            registry: string;
+            /**
+             * Dvp
+             * @description The delivery-versus-payment contract
+             */
+            dvp: string;
+            /**
+             * Deployed At
+             * Format: date-time
+             */
+            deployed_at: string;
+            /**
+             * Reason
+             * @description Why the contracts were last deployed
+             */
+            reason: string;
+            /**
+             * Wallets
+             * @description Wallets listed when it was deployed
+             */
+            wallets: number;
+            /**
+             * Tokens
+             * @description Tokens re-issued from the ledger when it was deployed
+             */
+            tokens: number;
+        };
+        /**
          * OrderBatch
          * @description Up to 1,000 orders, each placed (or refused) on its own.
          */
@@ -5519,6 +5658,59 @@ export interface components {
             as_of: string;
         };
         /**
+         * TokenOut
+         * @description A tokenized bond.
+         */
+        TokenOut: {
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /**
+             * Address
+             * @description The bond token's contract
+             */
+            address: string;
+            /**
+             * Standard
+             * @default ERC-20 (ERC-3643 controls)
+             */
+            standard: string;
+            /**
+             * Decimals
+             * @description Units are whole: one token is one unit
+             * @default 0
+             */
+            decimals: number;
+            /** Deploy Tx */
+            deploy_tx: string;
+            /** Deploy Block */
+            deploy_block: number;
+            /**
+             * Minted Units
+             * @description Units minted from the ledger's holdings
+             */
+            minted_units: number;
+            /**
+             * Total Supply
+             * @description Units on chain now
+             */
+            total_supply: number;
+            /**
+             * Offer Document Hash
+             * @description SHA-256 of the bond's canonical term sheet
+             */
+            offer_document_hash: string;
+            /** Offer Document Uri */
+            offer_document_uri: string;
+            /**
+             * Tokenized At
+             * Format: date-time
+             */
+            tokenized_at: string;
+        };
+        /**
          * TokenPair
          * @description Tokens of a login session.
          */
@@ -5823,6 +6015,41 @@ export interface components {
          * @enum {string}
          */
         Visibility: "sealed" | "open";
+        /**
+         * WalletCustody
+         * @description Who holds a wallet's key.
+         * @enum {string}
+         */
+        WalletCustody: "custodial" | "linked";
+        /**
+         * WalletOut
+         * @description One of my wallets.
+         */
+        WalletOut: {
+            /** Address */
+            address: string;
+            custody: components["schemas"]["WalletCustody"];
+            /**
+             * Category
+             * @description The investor category the identity registry records
+             */
+            category: number;
+            /**
+             * Country
+             * @description ISO 3166-1 numeric
+             */
+            country: number;
+            /**
+             * Listed
+             * @description Whether the current network's identity registry lists it
+             */
+            listed: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /**
          * WebhookReceipt
          * @description What became of a webhook: applied, a duplicate, or about a superseded attempt.
@@ -6440,6 +6667,125 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AllocationOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_network_api_v1_chain_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkOut"];
+                };
+            };
+            /** @description The venue runs without a chain */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_my_wallets_api_v1_wallets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletOut"][];
+                };
+            };
+        };
+    };
+    tokenize_bond_api_v1_instruments__instrument_id__tokenize_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                instrument_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Already tokenized, or not listed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_token_api_v1_instruments__instrument_id__token_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instrument_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
                 };
             };
             /** @description Validation Error */

@@ -1,0 +1,130 @@
+"""Chain HTTP API: the venue's network, my wallets, and tokenized bonds (admins tokenize).
+
+Tokenizing calls the chain between commits (see :mod:`liquibond.chain.service`), so its route
+commits the request's unit of work first and runs the flow's own."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from liquibond.chain.models import TokenizedBond
+from liquibond.chain.port import Address
+from liquibond.chain.runtime import lifespan
+from liquibond.chain.schemas import NetworkOut, TokenOut, WalletOut
+from liquibond.chain.service import ChainComponents, offer_document_uri, term_sheet, tokenize
+from liquibond.chain.venue import offer_document_hash
+from liquibond.identity.deps import CurrentPrincipal, require_role
+from liquibond.identity.models import Role
+from liquibond.identity.service import Principal
+from liquibond.instruments.models import Instrument
+from liquibond.instruments.service import InstrumentService
+from liquibond.platform.errors import ServiceUnavailable, not_found
+from liquibond.platform.routing import Session, TransactionalRoute, Uow
+
+chain = APIRouter(
+    prefix="/api/v1", tags=["chain"], route_class=TransactionalRoute, lifespan=lifespan
+)
+
+Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+
+
+def _chain(request: Request) -> ChainComponents:
+    components: ChainComponents | None = request.app.state.chain
+    if components is None or components.network_id is None:
+        raise ServiceUnavailable(
+            code="chain.off", detail="This venue runs without a chain: nothing is tokenized."
+        )
+    return components
+
+
+Chain = Annotated[ChainComponents, Depends(_chain)]
+
+
+@chain.get("/chain", responses={503: {"description": "The venue runs without a chain"}})
+async def get_network(components: Chain, session: Session) -> NetworkOut:
+    """The chain the venue runs on, its latest block and the venue's contracts there."""
+    network = await components.service(session).network()
+    assert network is not None  # a started chain has recorded its network
+    adapter = components.venue.chain
+    return NetworkOut(
+        kind=network.kind,
+        persistent=adapter.persistent,
+        chain_id=network.chain_id,
+        block=await adapter.block_number(),
+        operator=network.operator,
+        registry=network.registry_address,
+        dvp=network.dvp_address,
+        deployed_at=network.created_at,
+        reason=network.reason,
+        wallets=network.wallets,
+        tokens=network.tokens,
+    )
+
+
+@chain.get("/wallets")
+async def list_my_wallets(
+    principal: CurrentPrincipal, components: Chain, session: Session
+) -> list[WalletOut]:
+    """My wallets: the custodial one the venue holds for me once my KYC is verified."""
+    return [
+        WalletOut(
+            address=wallet.address,
+            custody=wallet.custody,
+            category=wallet.category,
+            country=wallet.country,
+            listed=wallet.network_id == components.network_id,
+            created_at=wallet.created_at,
+        )
+        for wallet in await components.service(session).wallets(principal.user_id)
+    ]
+
+
+@chain.post(
+    "/instruments/{instrument_id}/tokenize",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "Already tokenized, or not listed"}},
+)
+async def tokenize_bond(
+    instrument_id: uuid.UUID, admin: Admin, components: Chain, uow: Uow
+) -> TokenOut:
+    """Tokenize a listed bond: deploy its permissioned token, list its holders' wallets and
+    mint each the units the ledger says they hold."""
+    await uow.commit()  # the flow commits in units of work of its own, between chain calls
+    try:
+        token = await tokenize(components, admin, instrument_id)
+    finally:
+        await uow.begin()  # the answer is read, then the Idempotency-Key stored, in it
+    instrument = await InstrumentService(uow.session).get(admin, instrument_id)
+    return await _token_out(components, token, instrument)
+
+
+@chain.get("/instruments/{instrument_id}/token")
+async def get_token(instrument_id: uuid.UUID, components: Chain, session: Session) -> TokenOut:
+    """A tokenized bond's token: contract, deployment, supply and offer document."""
+    instrument = await InstrumentService(session).get(None, instrument_id)
+    token = await components.service(session).token(instrument_id)
+    if token is None:
+        raise not_found("token")
+    return await _token_out(components, token, instrument)
+
+
+async def _token_out(
+    components: ChainComponents, token: TokenizedBond, instrument: Instrument
+) -> TokenOut:
+    return TokenOut(
+        instrument_id=token.instrument_id,
+        address=token.address,
+        deploy_tx=token.deploy_tx,
+        deploy_block=token.deploy_block,
+        minted_units=token.minted_units,
+        total_supply=await components.venue.total_supply(Address(token.address)),
+        offer_document_hash="0x" + offer_document_hash(term_sheet(instrument)).hex(),
+        offer_document_uri=offer_document_uri(instrument),
+        tokenized_at=token.created_at,
+    )
+
+
+routers = [chain]

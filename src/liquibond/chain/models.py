@@ -1,0 +1,98 @@
+"""Chain tables: the keystore, investors' wallets, the venue's contracts on each chain it ran
+on, and the tokenized bonds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from liquibond.platform.db import Base, CreatedAt, IdPrimaryKey
+
+
+class KeyPurpose(StrEnum):
+    """What a key in the keystore signs for."""
+
+    OPERATOR = "operator"  # the venue's agent: deploys, registers, mints, settles
+    CUSTODY = "custody"  # an investor's custodial wallet
+
+
+class ChainKey(CreatedAt, Base):
+    """A private key of the local keystore, encrypted with the platform's field key (the
+    address is the encryption context, so a ciphertext moved to another row cannot decrypt)."""
+
+    __tablename__ = "chain_keys"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), index=True)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WalletCustody(StrEnum):
+    """Who holds a wallet's key."""
+
+    CUSTODIAL = "custodial"  # the venue's keystore, on the investor's behalf
+    LINKED = "linked"  # the investor (self-custody, proven by a signed message)
+
+
+class Wallet(IdPrimaryKey, CreatedAt, Base):
+    """A user's wallet; `network_id` is the network whose identity registry lists it (None
+    until the registrar has listed it there)."""
+
+    __tablename__ = "chain_wallets"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    address: Mapped[str] = mapped_column(String(42), unique=True)
+    custody: Mapped[str] = mapped_column(String(16))
+    #: The investor category and country (ISO 3166-1 numeric) the registry holds for it.
+    category: Mapped[int]
+    country: Mapped[int]
+    network_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chain_networks.id"))
+
+    __table_args__ = (
+        Index(
+            "uq_chain_wallets_one_custodial_per_user",
+            "user_id",
+            unique=True,
+            sqlite_where=custody == WalletCustody.CUSTODIAL.value,
+            postgresql_where=custody == WalletCustody.CUSTODIAL.value,
+        ),
+    )
+
+
+class Network(IdPrimaryKey, CreatedAt, Base):
+    """The venue's contracts on one chain: recorded when they are deployed. The embedded
+    chain forgets everything on restart, so each start deploys anew and adds a row saying so."""
+
+    __tablename__ = "chain_networks"
+
+    kind: Mapped[str] = mapped_column(String(16))
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    operator: Mapped[str] = mapped_column(String(42))
+    registry_address: Mapped[str] = mapped_column(String(42))
+    dvp_address: Mapped[str] = mapped_column(String(42))
+    #: Why the contracts were deployed: "first start" or "embedded chain restarted".
+    reason: Mapped[str] = mapped_column(String(64))
+    #: Wallets registered and units re-issued from the ledger when it was built.
+    wallets: Mapped[int] = mapped_column(default=0)
+    tokens: Mapped[int] = mapped_column(default=0)
+
+
+class TokenizedBond(CreatedAt, Base):
+    """A bond whose units are a permissioned token. `network_id` is the network it lives on
+    now (a rebuilt embedded chain re-deploys it and moves this row along)."""
+
+    __tablename__ = "chain_tokens"
+
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
+    network_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chain_networks.id"))
+    address: Mapped[str] = mapped_column(String(42), unique=True)
+    deploy_tx: Mapped[str] = mapped_column(String(66))
+    deploy_block: Mapped[int] = mapped_column(BigInteger)
+    #: Units minted when it was (re)deployed: the ledger's holdings at that moment.
+    minted_units: Mapped[int] = mapped_column(BigInteger)
+    tokenized_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None]

@@ -1,0 +1,54 @@
+"""Chain API shapes: the venue's network, wallets and tokenized bonds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from liquibond.chain.models import WalletCustody
+from liquibond.platform.schemas import ResponseModel
+
+
+class NetworkOut(ResponseModel):
+    """The chain the venue runs on and its contracts there."""
+
+    kind: str = Field(description="`embedded`, `anvil` or `rpc`")
+    persistent: bool = Field(description="Whether the chain keeps its state across restarts")
+    chain_id: int
+    block: int = Field(description="The latest block (confirmed, on an RPC node)")
+    operator: str = Field(description="The venue's agent address: deploys, lists, mints, settles")
+    registry: str = Field(description="The identity registry every transfer is checked against")
+    dvp: str = Field(description="The delivery-versus-payment contract")
+    deployed_at: datetime
+    reason: str = Field(description="Why the contracts were last deployed")
+    wallets: int = Field(description="Wallets listed when it was deployed")
+    tokens: int = Field(description="Tokens re-issued from the ledger when it was deployed")
+
+
+class WalletOut(ResponseModel):
+    """One of my wallets."""
+
+    address: str
+    custody: WalletCustody
+    category: int = Field(description="The investor category the identity registry records")
+    country: int = Field(description="ISO 3166-1 numeric")
+    listed: bool = Field(description="Whether the current network's identity registry lists it")
+    created_at: datetime
+
+
+class TokenOut(ResponseModel):
+    """A tokenized bond."""
+
+    instrument_id: uuid.UUID
+    address: str = Field(description="The bond token's contract")
+    standard: str = Field(default="ERC-20 (ERC-3643 controls)")
+    decimals: int = Field(default=0, description="Units are whole: one token is one unit")
+    deploy_tx: str
+    deploy_block: int
+    minted_units: int = Field(description="Units minted from the ledger's holdings")
+    total_supply: int = Field(description="Units on chain now")
+    offer_document_hash: str = Field(description="SHA-256 of the bond's canonical term sheet")
+    offer_document_uri: str
+    tokenized_at: datetime

@@ -1,0 +1,399 @@
+"""Chain use cases: starting the venue on its chain (the embedded chain rebuilt from the
+ledger), custodial wallets and their listing in the identity registry, and tokenizing a bond.
+
+:class:`ChainService` reads and records over one unit of work and never calls the chain. The
+flows that do call it (:func:`start`, :func:`register_pending`, :func:`tokenize`) commit what
+they decided before each chain call and what the chain did after it, so a crash between the
+two leaves a state the next run completes (a wallet not yet listed is listed by the registrar;
+a tokenization that deployed but did not record is simply redone)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liquibond.chain.keystore import LocalKeystore
+from liquibond.chain.models import KeyPurpose, Network, TokenizedBond, Wallet, WalletCustody
+from liquibond.chain.port import Address, Call
+from liquibond.chain.venue import (
+    Identity,
+    InvestorCategory,
+    Venue,
+    VenueContracts,
+    offer_document_hash,
+)
+from liquibond.config import Settings
+from liquibond.identity.models import Role
+from liquibond.identity.service import Credentials, IdentityService, Principal
+from liquibond.instruments.models import Instrument, InstrumentStatus
+from liquibond.instruments.service import InstrumentService
+from liquibond.ledger.service import LedgerService
+from liquibond.platform.audit import record_audit
+from liquibond.platform.db import Database, utcnow
+from liquibond.platform.errors import Conflict, ServiceUnavailable
+from liquibond.platform.outbox import record_event
+from liquibond.platform.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+
+def investor_id(user_id: uuid.UUID) -> bytes:
+    """The registry's 32-byte investor id of a user: all of a user's wallets share it."""
+    return user_id.bytes.rjust(32, b"\0")
+
+
+def term_sheet(instrument: Instrument) -> bytes:
+    """The bond's terms as canonical JSON: what the token's offer document hash is over."""
+    terms = {
+        "isin": instrument.isin,
+        "name": instrument.name,
+        "currency": instrument.currency,
+        "face_value": instrument.face_value,
+        "coupon_rate": str(instrument.coupon_rate),
+        "coupon_frequency": instrument.coupon_frequency,
+        "day_count": instrument.day_count,
+        "issue_date": instrument.issue_date.isoformat(),
+        "maturity_date": instrument.maturity_date.isoformat(),
+        "issue_size_units": instrument.issue_size_units,
+    }
+    return json.dumps(terms, sort_keys=True, separators=(",", ":")).encode()
+
+
+def offer_document_uri(instrument: Instrument) -> str:
+    """Where the bond's offer document (its term sheet) is served."""
+    return f"/api/v1/instruments/{instrument.id}"
+
+
+class ChainService:
+    """Chain records over one unit of work's session; never commits, never calls the chain."""
+
+    def __init__(
+        self, session: AsyncSession, keystore: LocalKeystore, credentials: Credentials
+    ) -> None:
+        self._session = session
+        self._keystore = keystore
+        self._credentials = credentials
+
+    async def network(self, kind: str | None = None, chain_id: int | None = None) -> Network | None:
+        """The network deployed last (of this kind and chain id, if given)."""
+        query = select(Network).order_by(Network.created_at.desc(), Network.id.desc()).limit(1)
+        if kind is not None:
+            query = query.where(Network.kind == kind, Network.chain_id == chain_id)
+        return await self._session.scalar(query)
+
+    async def wallets(self, user_id: uuid.UUID) -> list[Wallet]:
+        """A user's wallets, custodial first."""
+        query = select(Wallet).where(Wallet.user_id == user_id).order_by(Wallet.created_at)
+        return sorted(await self._session.scalars(query), key=lambda w: w.custody != "custodial")
+
+    async def custodial_wallets(
+        self, user_ids: Collection[uuid.UUID], country: int
+    ) -> dict[uuid.UUID, Wallet]:
+        """Each user's custodial wallet, created (key and all) where the user has none yet."""
+        wanted = set(user_ids)
+        found = {
+            wallet.user_id: wallet
+            for wallet in await self._session.scalars(
+                select(Wallet).where(
+                    Wallet.user_id.in_(wanted), Wallet.custody == WalletCustody.CUSTODIAL.value
+                )
+            )
+        }
+        identities = IdentityService(self._session, self._credentials)
+        for user_id in sorted(wanted - found.keys()):
+            wallet = Wallet(
+                user_id=user_id,
+                address=self._keystore.new_key(self._session, KeyPurpose.CUSTODY),
+                custody=WalletCustody.CUSTODIAL.value,
+                category=_category(await identities.roles_of(user_id)),
+                country=country,
+            )
+            self._session.add(wallet)
+            found[user_id] = wallet
+        await self._session.flush()
+        return found
+
+    async def unlisted(self, network_id: uuid.UUID | None) -> list[Wallet]:
+        """Wallets the network's identity registry does not list yet (None: a network not
+        deployed yet, which lists none)."""
+        query = select(Wallet).order_by(Wallet.created_at, Wallet.id)
+        if network_id is not None:
+            query = query.where(or_(Wallet.network_id.is_(None), Wallet.network_id != network_id))
+        return list(await self._session.scalars(query))
+
+    async def mark_listed(self, wallet_ids: Collection[uuid.UUID], network_id: uuid.UUID) -> None:
+        """Record that the network's registry lists these wallets."""
+        await self._session.execute(
+            update(Wallet).where(Wallet.id.in_(list(wallet_ids))).values(network_id=network_id)
+        )
+
+    async def token(self, instrument_id: uuid.UUID) -> TokenizedBond | None:
+        """The bond's token, if it is tokenized."""
+        return await self._session.get(TokenizedBond, instrument_id)
+
+    async def tokens(self) -> list[TokenizedBond]:
+        """Every tokenized bond."""
+        return list(await self._session.scalars(select(TokenizedBond)))
+
+
+def _category(roles: frozenset[Role]) -> int:
+    if Role.ISSUER in roles:
+        return InvestorCategory.ISSUER
+    if Role.DEALER in roles:
+        return InvestorCategory.INSTITUTIONAL
+    return InvestorCategory.RETAIL
+
+
+def _identity(wallet: Wallet) -> Identity:
+    return Identity(
+        Address(wallet.address), investor_id(wallet.user_id), wallet.country, wallet.category
+    )
+
+
+@dataclass
+class ChainComponents:
+    """What the chain's flows need; on `app.state.chain` while the venue is on a chain."""
+
+    database: Database
+    venue: Venue
+    credentials: Credentials
+    settings: Settings
+    #: The network the venue's contracts are on (set by :func:`start`).
+    network_id: uuid.UUID | None = None
+
+    def __post_init__(self) -> None:
+        # One chain-changing flow at a time in this process: they share the operator's nonces
+        # and each reads the state the previous one recorded.
+        self.lock = asyncio.Lock()
+
+    def service(self, session: AsyncSession) -> ChainService:
+        """The chain service over `session`."""
+        return ChainService(session, self.venue.keystore, self.credentials)
+
+
+async def start(chain: ChainComponents) -> Network:
+    """Put the venue on its chain: reuse the contracts a persistent chain still has, else
+    deploy them and re-issue from the ledger: list every wallet, re-deploy every tokenized
+    bond and mint its current holdings (the embedded chain forgets all of it on restart)."""
+    venue = chain.venue
+    operator = await venue.keystore.operator()
+    chain_id = await venue.chain.chain_id()
+    async with UnitOfWork(chain.database, write=False) as uow:
+        last = await chain.service(uow.session).network(venue.chain.kind, chain_id)
+    if last is not None and venue.chain.persistent and await _still_there(chain, last):
+        venue.contracts = venue_contracts(last)
+        chain.network_id = last.id
+        return last
+    reason = (
+        "first start"
+        if last is None
+        else "embedded chain restarted"
+        if not venue.chain.persistent
+        else "contracts missing on the chain"
+    )
+    async with chain.lock:
+        return await _deploy_and_reissue(chain, operator, chain_id, reason)
+
+
+def venue_contracts(network: Network) -> VenueContracts:
+    """The venue's contracts as a network row records them."""
+    return VenueContracts(
+        Address(network.operator), Address(network.registry_address), Address(network.dvp_address)
+    )
+
+
+async def _still_there(chain: ChainComponents, network: Network) -> bool:
+    probe = Call(
+        "IdentityRegistry", Address(network.registry_address), "isVerified", (network.operator,)
+    )
+    try:
+        await chain.venue.chain.read(probe)
+    except Exception as exc:  # no code at the address: the node was reset
+        log.warning("chain.contracts_missing", registry=network.registry_address, error=str(exc))
+        return False
+    return True
+
+
+async def _deploy_and_reissue(
+    chain: ChainComponents, operator: Address, chain_id: int, reason: str
+) -> Network:
+    venue = chain.venue
+    async with UnitOfWork(chain.database) as uow:
+        service = chain.service(uow.session)
+        tokens = await service.tokens()
+        instruments = {
+            i.id: i
+            for i in await InstrumentService(uow.session).find(
+                ids=[t.instrument_id for t in tokens]
+            )
+        }
+        ledger = LedgerService(uow.session)
+        holdings = {
+            t.instrument_id: await ledger.holders(instruments[t.instrument_id].isin) for t in tokens
+        }
+        holders = {user_id for held in holdings.values() for user_id, _ in held}
+        wallets = await service.custodial_wallets(holders, chain.settings.chain_country)
+        everyone = await service.unlisted(None)
+        await uow.commit()
+
+    contracts = await venue.deploy_contracts(operator)
+    await venue.register([_identity(wallet) for wallet in everyone])
+    deployed = {}
+    for token in tokens:
+        instrument = instruments[token.instrument_id]
+        receipt = await venue.deploy_token(
+            instrument.name,
+            instrument.isin,
+            offer_document_hash(term_sheet(instrument)),
+            offer_document_uri(instrument),
+        )
+        assert receipt.contract_address is not None
+        allocations = [
+            (Address(wallets[u].address), units) for u, units in holdings[token.instrument_id]
+        ]
+        await venue.mint(receipt.contract_address, allocations)
+        deployed[token.instrument_id] = (receipt, sum(units for _, units in allocations))
+
+    async with UnitOfWork(chain.database) as uow:
+        network = Network(
+            kind=venue.chain.kind,
+            chain_id=chain_id,
+            operator=contracts.operator,
+            registry_address=contracts.registry,
+            dvp_address=contracts.dvp,
+            reason=reason,
+            wallets=len(everyone),
+            tokens=len(deployed),
+        )
+        uow.session.add(network)
+        await uow.session.flush()
+        service = chain.service(uow.session)
+        await service.mark_listed([w.id for w in everyone], network.id)
+        for token in await service.tokens():
+            receipt, minted = deployed[token.instrument_id]
+            assert receipt.contract_address is not None
+            token.network_id = network.id
+            token.address = receipt.contract_address
+            token.deploy_tx = receipt.tx_hash
+            token.deploy_block = receipt.block
+            token.minted_units = minted
+            token.updated_at = utcnow()
+        await record_audit(
+            uow.session,
+            actor_id=None,
+            action="chain.deployed",
+            target=f"network:{network.id}",
+            payload={
+                "kind": network.kind,
+                "chain_id": chain_id,
+                "reason": reason,
+                "registry": network.registry_address,
+                "dvp": network.dvp_address,
+                "wallets": network.wallets,
+                "tokens": network.tokens,
+            },
+        )
+        await uow.commit()
+    chain.network_id = network.id
+    log.info(
+        "chain.deployed",
+        kind=network.kind,
+        reason=reason,
+        wallets=network.wallets,
+        tokens=network.tokens,
+    )
+    return network
+
+
+async def register_pending(chain: ChainComponents) -> int:
+    """List the wallets the current network's registry does not list yet; how many it listed."""
+    async with chain.lock:
+        return await _list_unlisted(chain)
+
+
+async def _list_unlisted(chain: ChainComponents) -> int:
+    network_id = chain.network_id
+    if network_id is None:
+        return 0
+    async with UnitOfWork(chain.database, write=False) as uow:
+        pending = await chain.service(uow.session).unlisted(network_id)
+    if pending:
+        await chain.venue.register([_identity(wallet) for wallet in pending])
+        async with UnitOfWork(chain.database) as uow:
+            await chain.service(uow.session).mark_listed([w.id for w in pending], network_id)
+            await uow.commit()
+    return len(pending)
+
+
+async def tokenize(
+    chain: ChainComponents, principal: Principal, instrument_id: uuid.UUID
+) -> TokenizedBond:
+    """Tokenize a listed bond: deploy its token, list its holders' wallets and mint each the
+    units the ledger says they hold. 409 `chain.already_tokenized` / `chain.not_listed`."""
+    async with chain.lock:
+        if chain.network_id is None:
+            raise ServiceUnavailable(code="chain.not_started", detail="The chain is not up yet.")
+        async with UnitOfWork(chain.database) as uow:
+            service = chain.service(uow.session)
+            instrument = await InstrumentService(uow.session).get(principal, instrument_id)
+            if await service.token(instrument_id) is not None:
+                raise Conflict(
+                    code="chain.already_tokenized", detail=f"{instrument.isin} is tokenized."
+                )
+            if instrument.status != InstrumentStatus.LISTED:
+                raise Conflict(
+                    code="chain.not_listed",
+                    detail=f"Only a listed bond can be tokenized; {instrument.isin} is "
+                    f"{instrument.status}.",
+                )
+            held = await LedgerService(uow.session).holders(instrument.isin)
+            wallets = await service.custodial_wallets(
+                [u for u, _ in held], chain.settings.chain_country
+            )
+            await uow.commit()
+        await _list_unlisted(chain)
+        receipt = await chain.venue.deploy_token(
+            instrument.name,
+            instrument.isin,
+            offer_document_hash(term_sheet(instrument)),
+            offer_document_uri(instrument),
+        )
+        assert receipt.contract_address is not None
+        allocations = [(Address(wallets[u].address), units) for u, units in held]
+        await chain.venue.mint(receipt.contract_address, allocations)
+        async with UnitOfWork(chain.database) as uow:
+            token = TokenizedBond(
+                instrument_id=instrument.id,
+                network_id=chain.network_id,
+                address=receipt.contract_address,
+                deploy_tx=receipt.tx_hash,
+                deploy_block=receipt.block,
+                minted_units=sum(units for _, units in allocations),
+                tokenized_by=principal.user_id,
+            )
+            uow.session.add(token)
+            details = {
+                "instrument_id": str(instrument.id),
+                "isin": instrument.isin,
+                "address": token.address,
+                "deploy_tx": token.deploy_tx,
+                "minted_units": token.minted_units,
+                "holders": len(allocations),
+            }
+            await record_audit(
+                uow.session,
+                actor_id=principal.user_id,
+                action="chain.tokenized",
+                target=f"instrument:{instrument.id}",
+                payload=details,
+            )
+            record_event(uow.session, "chain.tokenized.v1", details)
+            await uow.commit()
+        return token
