@@ -1,4 +1,5 @@
 import { Page } from "../../components/Page";
+import { WalletCard } from "../chain/WalletCard";
 import { CashflowCalendar } from "./CashflowCalendar";
 import { HoldingsTable } from "./HoldingsTable";
 import { PnlPanel } from "./PnlPanel";
@@ -16,6 +17,7 @@ export function PortfolioScreen() {
       <PnlPanel />
       <CashflowCalendar />
       <StatementsPanel />
+      <WalletCard />
     </Page>
   );
 }

@@ -5,6 +5,7 @@ import { LiveStatus } from "../../components/LiveStatus";
 import { Page } from "../../components/Page";
 import { ErrorState, Loading } from "../../components/States";
 import { instrumentQuery } from "../../lib/instruments";
+import { TokenPanel } from "../chain/TokenPanel";
 import { CandleChart } from "./CandleChart";
 import { InstrumentHeader } from "./InstrumentHeader";
 import { MyFills } from "./MyFills";
@@ -55,6 +56,7 @@ function Market({ instrument }: { instrument: Instrument }) {
     >
       <div className={styles.layout}>
         <InstrumentHeader instrument={instrument} />
+        <TokenPanel instrument={instrument} />
         <CandleChart instrument={instrument} />
         <BookAndTicket instrument={instrument} />
         <TradeTape instrument={instrument} />
