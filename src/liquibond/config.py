@@ -186,6 +186,17 @@ class Settings(BaseSettings):
         description="how often the server lists new investors' wallets in the identity "
         "registry; 0: never",
     )
+    chain_settlement_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how often trades in tokenized bonds are settled on chain, in one DvP "
+        "batch per run; 0: never",
+    )
+    chain_reconcile_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="how often every wallet's tokens are compared with the ledger; 0: never",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -341,6 +341,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/trades/{trade_id}/settlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settlement
+         * @description A trade's token leg on chain: its status and transaction (the trade's parties and
+         *     operations only). 404 until a trade in a tokenized bond has its instruction.
+         */
+        get: operations["get_settlement_api_v1_trades__trade_id__settlement_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chain/breaks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Breaks
+         * @description The breaks queue: settlements out of tries and reconciliation breaks still open.
+         */
+        get: operations["get_breaks_api_v1_chain_breaks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chain/settlements/{trade_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Settlement
+         * @description Put a failed settlement back for the next run (once what failed it is fixed).
+         */
+        post: operations["retry_settlement_api_v1_chain_settlements__trade_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chain/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile Now
+         * @description Compare every wallet's tokens with the ledger now; the breaks still open after it.
+         */
+        post: operations["reconcile_now_api_v1_chain_reconcile_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/corporate-actions": {
         parameters: {
             query?: never;
@@ -3025,6 +3106,48 @@ export interface components {
             orders: number;
         };
         /**
+         * BreakOut
+         * @description A wallet whose tokens differ from what the ledger says it holds.
+         */
+        BreakOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /** User Id */
+            user_id: string | null;
+            /** Wallet */
+            wallet: string;
+            /**
+             * Ledger Units
+             * @description What the ledger says, less trades still settling
+             */
+            ledger_units: number;
+            /** Chain Units */
+            chain_units: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * BreaksOut
+         * @description The breaks queue: settlements out of tries, and reconciliation breaks still open.
+         */
+        BreaksOut: {
+            /** Failed Settlements */
+            failed_settlements: components["schemas"]["SettlementOut"][];
+            /** Reconciliation */
+            reconciliation: components["schemas"]["BreakOut"][];
+        };
+        /**
          * Bucket
          * @description Where within an owner's holding of an asset an amount sits.
          * @enum {string}
@@ -5555,6 +5678,50 @@ export interface components {
          */
         SettlementCycle: "T+0" | "T+1" | "T+2";
         /**
+         * SettlementOut
+         * @description A trade's token leg on chain.
+         */
+        SettlementOut: {
+            /**
+             * Trade Id
+             * Format: uuid
+             */
+            trade_id: string;
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            status: components["schemas"]["SettlementStatus"];
+            /** Attempts */
+            attempts: number;
+            /**
+             * Tx Hash
+             * @description The transaction that settled it (or last tried)
+             */
+            tx_hash: string | null;
+            /** Block */
+            block: number | null;
+            /**
+             * Last Error
+             * @description Why the last try failed
+             */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Settled At */
+            settled_at: string | null;
+        };
+        /**
+         * SettlementStatus
+         * @description Where a trade's token leg is.
+         * @enum {string}
+         */
+        SettlementStatus: "pending" | "submitted" | "settled" | "failed" | "written_off";
+        /**
          * Side
          * @description The requester's side: buy (dealers offer) or sell (dealers bid).
          * @enum {string}
@@ -6786,6 +6953,137 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_settlement_api_v1_trades__trade_id__settlement_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementOut"];
+                };
+            };
+            /** @description No such settlement */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_breaks_api_v1_chain_breaks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreaksOut"];
+                };
+            };
+        };
+    };
+    retry_settlement_api_v1_chain_settlements__trade_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementOut"];
+                };
+            };
+            /** @description Not failed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reconcile_now_api_v1_chain_reconcile_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreakOut"][];
                 };
             };
             /** @description Validation Error */

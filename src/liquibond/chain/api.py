@@ -6,15 +6,24 @@ commits the request's unit of work first and runs the flow's own."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request, status
 
 from liquibond.chain.models import TokenizedBond
 from liquibond.chain.port import Address
 from liquibond.chain.runtime import lifespan
-from liquibond.chain.schemas import NetworkOut, TokenOut, WalletOut
+from liquibond.chain.schemas import (
+    BreakOut,
+    BreaksOut,
+    NetworkOut,
+    SettlementOut,
+    TokenOut,
+    WalletOut,
+)
 from liquibond.chain.service import ChainComponents, offer_document_uri, term_sheet, tokenize
+from liquibond.chain.settlement import reconcile, retry_failed
 from liquibond.chain.venue import offer_document_hash
 from liquibond.identity.deps import CurrentPrincipal, require_role
 from liquibond.identity.models import Role
@@ -23,12 +32,16 @@ from liquibond.instruments.models import Instrument
 from liquibond.instruments.service import InstrumentService
 from liquibond.platform.errors import ServiceUnavailable, not_found
 from liquibond.platform.routing import Session, TransactionalRoute, Uow
+from liquibond.platform.uow import UnitOfWork
+
+_T = TypeVar("_T")
 
 chain = APIRouter(
     prefix="/api/v1", tags=["chain"], route_class=TransactionalRoute, lifespan=lifespan
 )
 
 Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+Operations = Annotated[Principal, Depends(require_role(Role.ADMIN, Role.COMPLIANCE))]
 
 
 def _chain(request: Request) -> ChainComponents:
@@ -92,11 +105,7 @@ async def tokenize_bond(
 ) -> TokenOut:
     """Tokenize a listed bond: deploy its permissioned token, list its holders' wallets and
     mint each the units the ledger says they hold."""
-    await uow.commit()  # the flow commits in units of work of its own, between chain calls
-    try:
-        token = await tokenize(components, admin, instrument_id)
-    finally:
-        await uow.begin()  # the answer is read, then the Idempotency-Key stored, in it
+    token = await _outside_request(uow, tokenize(components, admin, instrument_id))
     instrument = await InstrumentService(uow.session).get(admin, instrument_id)
     return await _token_out(components, token, instrument)
 
@@ -125,6 +134,58 @@ async def _token_out(
         offer_document_uri=offer_document_uri(instrument),
         tokenized_at=token.created_at,
     )
+
+
+@chain.get("/trades/{trade_id}/settlement", responses={404: {"description": "No such settlement"}})
+async def get_settlement(
+    trade_id: uuid.UUID, principal: CurrentPrincipal, components: Chain, session: Session
+) -> SettlementOut:
+    """A trade's token leg on chain: its status and transaction (the trade's parties and
+    operations only). 404 until a trade in a tokenized bond has its instruction."""
+    row = await components.service(session).settlement(trade_id)
+    mine = row is not None and principal.user_id in (row.buyer_id, row.seller_id)
+    if row is None or not (mine or principal.has_role(Role.ADMIN, Role.COMPLIANCE)):
+        raise not_found("settlement")
+    return SettlementOut.model_validate(row)
+
+
+@chain.get("/chain/breaks")
+async def get_breaks(_: Operations, components: Chain, session: Session) -> BreaksOut:
+    """The breaks queue: settlements out of tries and reconciliation breaks still open."""
+    service = components.service(session)
+    return BreaksOut(
+        failed_settlements=[
+            SettlementOut.model_validate(r) for r in await service.failed_settlements()
+        ],
+        reconciliation=[BreakOut.model_validate(b) for b in await service.open_breaks()],
+    )
+
+
+@chain.post("/chain/settlements/{trade_id}/retry", responses={409: {"description": "Not failed"}})
+async def retry_settlement(
+    trade_id: uuid.UUID, admin: Admin, components: Chain, uow: Uow
+) -> SettlementOut:
+    """Put a failed settlement back for the next run (once what failed it is fixed)."""
+    row = await _outside_request(uow, retry_failed(components, admin.user_id, trade_id))
+    return SettlementOut.model_validate(row)
+
+
+@chain.post("/chain/reconcile")
+async def reconcile_now(_: Admin, components: Chain, uow: Uow) -> list[BreakOut]:
+    """Compare every wallet's tokens with the ledger now; the breaks still open after it."""
+    await _outside_request(uow, reconcile(components))
+    return [BreakOut.model_validate(b) for b in await components.service(uow.session).open_breaks()]
+
+
+async def _outside_request(uow: UnitOfWork, flow: Awaitable[_T]) -> _T:
+    """Run a chain flow, which commits in units of work of its own between chain calls, after
+    committing the request's; the answer is then read (and the Idempotency-Key stored) in a
+    new transaction of the request's."""
+    await uow.commit()
+    try:
+        return await flow
+    finally:
+        await uow.begin()
 
 
 routers = [chain]

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liquibond.platform.db import Base, CreatedAt, IdPrimaryKey
@@ -92,7 +92,67 @@ class TokenizedBond(CreatedAt, Base):
     address: Mapped[str] = mapped_column(String(42), unique=True)
     deploy_tx: Mapped[str] = mapped_column(String(66))
     deploy_block: Mapped[int] = mapped_column(BigInteger)
-    #: Units minted when it was (re)deployed: the ledger's holdings at that moment.
+    #: Units minted when it was (re)deployed: the ledger's holdings at that moment, which
+    #: include every trade up to `minted_trade_seq` (later trades settle on chain).
     minted_units: Mapped[int] = mapped_column(BigInteger)
+    minted_trade_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: The last trade given a settlement instruction (trades after it are still to be).
+    instructed_trade_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     tokenized_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime | None]
+
+
+class ChainSettlement(IdPrimaryKey, CreatedAt, Base):
+    """A trade's token leg, to settle on chain (see :mod:`liquibond.chain.lifecycle`; `status`
+    changes only through :func:`~liquibond.chain.lifecycle.next_settlement_status`). Its DvP
+    settlement id is the trade id, so the chain settles each trade at most once."""
+
+    __tablename__ = "chain_settlements"
+
+    trade_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trades.id"), unique=True)
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    trade_seq: Mapped[int] = mapped_column(BigInteger)
+    seller_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    buyer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime | None]
+    settled_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "ix_chain_settlements_status_instrument_id_trade_seq",
+            "status",
+            "instrument_id",
+            "trade_seq",
+        ),
+    )
+
+
+class ChainBreak(IdPrimaryKey, CreatedAt, Base):
+    """A wallet whose token balance differs from what the ledger says it holds, found by
+    reconciliation; `resolved_at` is set when a later reconciliation finds them agreeing."""
+
+    __tablename__ = "chain_breaks"
+
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    wallet: Mapped[str] = mapped_column(String(42))
+    ledger_units: Mapped[int] = mapped_column(BigInteger)
+    chain_units: Mapped[int] = mapped_column(BigInteger)
+    resolved_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "uq_chain_breaks_one_open_per_wallet",
+            "instrument_id",
+            "wallet",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )

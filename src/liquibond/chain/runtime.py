@@ -1,7 +1,7 @@
 """The chain's part of the app's lifespan: start the configured chain adapter, put the venue's
 contracts on it (re-issuing from the ledger where the chain forgot them), give every newly
-verified investor a custodial wallet and, every `chain_interval_seconds`, list new wallets in
-the identity registry."""
+verified investor a custodial wallet, and run the chain's jobs: list new wallets in the
+identity registry, settle trades in tokenized bonds on chain, reconcile chain and ledger."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from liquibond.chain.keystore import LocalKeystore
 from liquibond.chain.port import Chain, Signer
 from liquibond.chain.service import ChainComponents, register_pending, start
+from liquibond.chain.settlement import reconcile, settle_due
 from liquibond.chain.venue import Venue
 from liquibond.config import Settings
 from liquibond.platform.crypto import FieldCipher
@@ -83,12 +84,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 app.state.database, WALLET_CONSUMER, functools.partial(_give_wallet, chain)
             ),
         )
-        registrar = Job(
-            "chain.registrar",
-            settings.chain_interval_seconds,
-            functools.partial(register_pending, chain),
-        )
-        async with scheduled([registrar]):
+        jobs = [
+            Job(
+                "chain.registrar",
+                settings.chain_interval_seconds,
+                functools.partial(register_pending, chain),
+            ),
+            Job(
+                "chain.settlement",
+                settings.chain_settlement_interval_seconds,
+                functools.partial(settle_due, chain),
+            ),
+            Job(
+                "chain.reconcile",
+                settings.chain_reconcile_interval_seconds,
+                functools.partial(reconcile, chain),
+            ),
+        ]
+        async with scheduled(jobs):
             yield
     finally:
         await adapter.stop()

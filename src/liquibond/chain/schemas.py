@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from liquibond.chain.lifecycle import SettlementStatus
 from liquibond.chain.models import WalletCustody
 from liquibond.platform.schemas import ResponseModel
 
@@ -52,3 +53,36 @@ class TokenOut(ResponseModel):
     offer_document_hash: str = Field(description="SHA-256 of the bond's canonical term sheet")
     offer_document_uri: str
     tokenized_at: datetime
+
+
+class SettlementOut(ResponseModel):
+    """A trade's token leg on chain."""
+
+    trade_id: uuid.UUID
+    instrument_id: uuid.UUID
+    status: SettlementStatus
+    attempts: int
+    tx_hash: str | None = Field(description="The transaction that settled it (or last tried)")
+    block: int | None
+    last_error: str | None = Field(description="Why the last try failed")
+    created_at: datetime
+    settled_at: datetime | None
+
+
+class BreakOut(ResponseModel):
+    """A wallet whose tokens differ from what the ledger says it holds."""
+
+    id: uuid.UUID
+    instrument_id: uuid.UUID
+    user_id: uuid.UUID | None
+    wallet: str
+    ledger_units: int = Field(description="What the ledger says, less trades still settling")
+    chain_units: int
+    created_at: datetime
+
+
+class BreaksOut(ResponseModel):
+    """The breaks queue: settlements out of tries, and reconciliation breaks still open."""
+
+    failed_settlements: list[SettlementOut]
+    reconciliation: list[BreakOut]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -20,8 +20,22 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.chain.keystore import LocalKeystore
-from liquibond.chain.models import KeyPurpose, Network, TokenizedBond, Wallet, WalletCustody
-from liquibond.chain.port import Address, Call
+from liquibond.chain.lifecycle import (
+    IN_FLIGHT,
+    SettlementStatus,
+    SettlementStep,
+    next_settlement_status,
+)
+from liquibond.chain.models import (
+    ChainBreak,
+    ChainSettlement,
+    KeyPurpose,
+    Network,
+    TokenizedBond,
+    Wallet,
+    WalletCustody,
+)
+from liquibond.chain.port import Address, Call, Receipt
 from liquibond.chain.venue import (
     Identity,
     InvestorCategory,
@@ -40,8 +54,13 @@ from liquibond.platform.db import Database, utcnow
 from liquibond.platform.errors import Conflict, ServiceUnavailable
 from liquibond.platform.outbox import record_event
 from liquibond.platform.uow import UnitOfWork
+from liquibond.trading.service import OrderService
 
 log = structlog.get_logger(__name__)
+
+
+#: Trades one run gives instructions per bond, and instructions one DvP batch settles.
+MAX_INSTRUCTIONS = 500
 
 
 def investor_id(user_id: uuid.UUID) -> bytes:
@@ -93,19 +112,19 @@ class ChainService:
         query = select(Wallet).where(Wallet.user_id == user_id).order_by(Wallet.created_at)
         return sorted(await self._session.scalars(query), key=lambda w: w.custody != "custodial")
 
+    async def find_custodial(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Wallet]:
+        """The custodial wallets these users have, by user."""
+        query = select(Wallet).where(
+            Wallet.user_id.in_(set(user_ids)), Wallet.custody == WalletCustody.CUSTODIAL.value
+        )
+        return {wallet.user_id: wallet for wallet in await self._session.scalars(query)}
+
     async def custodial_wallets(
         self, user_ids: Collection[uuid.UUID], country: int
     ) -> dict[uuid.UUID, Wallet]:
         """Each user's custodial wallet, created (key and all) where the user has none yet."""
         wanted = set(user_ids)
-        found = {
-            wallet.user_id: wallet
-            for wallet in await self._session.scalars(
-                select(Wallet).where(
-                    Wallet.user_id.in_(wanted), Wallet.custody == WalletCustody.CUSTODIAL.value
-                )
-            )
-        }
+        found = await self.find_custodial(wanted)
         identities = IdentityService(self._session, self._credentials)
         for user_id in sorted(wanted - found.keys()):
             wallet = Wallet(
@@ -134,6 +153,61 @@ class ChainService:
             update(Wallet).where(Wallet.id.in_(list(wallet_ids))).values(network_id=network_id)
         )
 
+    async def instruct(self, token: TokenizedBond, *, up_to: int | None = None) -> int:
+        """Give the bond's trades after the last instructed one (up to trade `up_to`, and at
+        most :data:`MAX_INSTRUCTIONS`) their settlement instructions, in trade order; how many."""
+        trades = await OrderService(self._session).trades_after(
+            token.instrument_id, token.instructed_trade_seq, limit=MAX_INSTRUCTIONS
+        )
+        trades = [t for t in trades if up_to is None or t.trade_seq <= up_to]
+        for trade in trades:
+            self._session.add(
+                ChainSettlement(
+                    trade_id=trade.id,
+                    instrument_id=trade.instrument_id,
+                    trade_seq=trade.trade_seq,
+                    seller_id=trade.seller_id,
+                    buyer_id=trade.buyer_id,
+                    quantity=trade.quantity,
+                    status=SettlementStatus.PENDING.value,
+                )
+            )
+            token.instructed_trade_seq = trade.trade_seq
+        await self._session.flush()
+        return len(trades)
+
+    async def reissued(self, token: TokenizedBond, trade_seq: int) -> None:
+        """Settle the bond's instructions up to trade `trade_seq`: a rebuilt chain minted the
+        ledger's holdings as of that trade, which their trades had already moved."""
+        while token.instructed_trade_seq < trade_seq and await self.instruct(
+            token, up_to=trade_seq
+        ):
+            pass
+        query = select(ChainSettlement).where(
+            ChainSettlement.instrument_id == token.instrument_id,
+            ChainSettlement.trade_seq <= trade_seq,
+            ChainSettlement.status.in_([status.value for status in IN_FLIGHT]),
+        )
+        for row in await self._session.scalars(query):
+            advance(row, SettlementStep.REISSUE, last_error=None)
+
+    async def settlement(self, trade_id: uuid.UUID) -> ChainSettlement | None:
+        """The token leg of a trade, once it has an instruction."""
+        query = select(ChainSettlement).where(ChainSettlement.trade_id == trade_id)
+        return await self._session.scalar(query)
+
+    async def failed_settlements(self) -> list[ChainSettlement]:
+        """Instructions out of tries, oldest first."""
+        query = select(ChainSettlement).where(
+            ChainSettlement.status == SettlementStatus.FAILED.value
+        )
+        return list(await self._session.scalars(query.order_by(ChainSettlement.created_at)))
+
+    async def open_breaks(self) -> list[ChainBreak]:
+        """Reconciliation breaks not yet resolved, oldest first."""
+        query = select(ChainBreak).where(ChainBreak.resolved_at.is_(None))
+        return list(await self._session.scalars(query.order_by(ChainBreak.created_at)))
+
     async def token(self, instrument_id: uuid.UUID) -> TokenizedBond | None:
         """The bond's token, if it is tokenized."""
         return await self._session.get(TokenizedBond, instrument_id)
@@ -141,6 +215,22 @@ class ChainService:
     async def tokens(self) -> list[TokenizedBond]:
         """Every tokenized bond."""
         return list(await self._session.scalars(select(TokenizedBond)))
+
+
+def advance(row: ChainSettlement, step: SettlementStep, **changes: object) -> None:
+    """Move a settlement instruction along its lifecycle (the one place its status changes)."""
+    target = next_settlement_status(SettlementStatus(row.status), step)
+    if target is None:
+        raise Conflict(
+            code="chain.settlement_state",
+            detail=f"A settlement that is {row.status} cannot {step.value}.",
+        )
+    row.status = target.value
+    row.updated_at = utcnow()
+    if target is SettlementStatus.SETTLED:
+        row.settled_at = row.updated_at
+    for name, value in changes.items():
+        setattr(row, name, value)
 
 
 def _category(roles: frozenset[Role]) -> int:
@@ -225,7 +315,7 @@ async def _deploy_and_reissue(
     chain: ChainComponents, operator: Address, chain_id: int, reason: str
 ) -> Network:
     venue = chain.venue
-    async with UnitOfWork(chain.database) as uow:
+    async with UnitOfWork(chain.database, snapshot=True) as uow:
         service = chain.service(uow.session)
         tokens = await service.tokens()
         instruments = {
@@ -234,32 +324,23 @@ async def _deploy_and_reissue(
                 ids=[t.instrument_id for t in tokens]
             )
         }
-        ledger = LedgerService(uow.session)
         holdings = {
-            t.instrument_id: await ledger.holders(instruments[t.instrument_id].isin) for t in tokens
+            t.instrument_id: await _holdings(uow.session, instruments[t.instrument_id])
+            for t in tokens
         }
-        holders = {user_id for held in holdings.values() for user_id, _ in held}
+        holders = {user_id for snap in holdings.values() for user_id, _ in snap.held}
         wallets = await service.custodial_wallets(holders, chain.settings.chain_country)
         everyone = await service.unlisted(None)
         await uow.commit()
 
     contracts = await venue.deploy_contracts(operator)
     await venue.register([_identity(wallet) for wallet in everyone])
-    deployed = {}
-    for token in tokens:
-        instrument = instruments[token.instrument_id]
-        receipt = await venue.deploy_token(
-            instrument.name,
-            instrument.isin,
-            offer_document_hash(term_sheet(instrument)),
-            offer_document_uri(instrument),
+    deployed = {
+        token.instrument_id: await _deploy_and_mint(
+            venue, instruments[token.instrument_id], holdings[token.instrument_id], wallets
         )
-        assert receipt.contract_address is not None
-        allocations = [
-            (Address(wallets[u].address), units) for u, units in holdings[token.instrument_id]
-        ]
-        await venue.mint(receipt.contract_address, allocations)
-        deployed[token.instrument_id] = (receipt, sum(units for _, units in allocations))
+        for token in tokens
+    }
 
     async with UnitOfWork(chain.database) as uow:
         network = Network(
@@ -277,14 +358,16 @@ async def _deploy_and_reissue(
         service = chain.service(uow.session)
         await service.mark_listed([w.id for w in everyone], network.id)
         for token in await service.tokens():
-            receipt, minted = deployed[token.instrument_id]
+            receipt, snap = deployed[token.instrument_id]
             assert receipt.contract_address is not None
             token.network_id = network.id
             token.address = receipt.contract_address
             token.deploy_tx = receipt.tx_hash
             token.deploy_block = receipt.block
-            token.minted_units = minted
+            token.minted_units = snap.units
+            token.minted_trade_seq = snap.trade_seq
             token.updated_at = utcnow()
+            await service.reissued(token, snap.trade_seq)
         await record_audit(
             uow.session,
             actor_id=None,
@@ -312,13 +395,50 @@ async def _deploy_and_reissue(
     return network
 
 
+@dataclass(frozen=True, slots=True)
+class Holdings:
+    """Who holds a bond per the ledger, as of its trade numbered `trade_seq`."""
+
+    held: list[tuple[uuid.UUID, int]]
+    trade_seq: int
+
+    @property
+    def units(self) -> int:
+        """All units held."""
+        return sum(units for _, units in self.held)
+
+
+async def _holdings(session: AsyncSession, instrument: Instrument) -> Holdings:
+    """The bond's holders and the trade they reflect (read in one snapshot: a trade moves
+    units and numbers itself in one commit)."""
+    trade_seq = await OrderService(session).last_trade_seq(instrument.id)
+    return Holdings(await LedgerService(session).holders(instrument.isin), trade_seq)
+
+
+async def _deploy_and_mint(
+    venue: Venue, instrument: Instrument, holdings: Holdings, wallets: Mapping[uuid.UUID, Wallet]
+) -> tuple[Receipt, Holdings]:
+    """Deploy the bond's token and mint each holder's units to their custodial wallet."""
+    receipt = await venue.deploy_token(
+        instrument.name,
+        instrument.isin,
+        offer_document_hash(term_sheet(instrument)),
+        offer_document_uri(instrument),
+    )
+    assert receipt.contract_address is not None
+    allocations = [(Address(wallets[user].address), units) for user, units in holdings.held]
+    await venue.mint(receipt.contract_address, allocations)
+    return receipt, holdings
+
+
 async def register_pending(chain: ChainComponents) -> int:
     """List the wallets the current network's registry does not list yet; how many it listed."""
     async with chain.lock:
-        return await _list_unlisted(chain)
+        return await list_unlisted(chain)
 
 
-async def _list_unlisted(chain: ChainComponents) -> int:
+async def list_unlisted(chain: ChainComponents) -> int:
+    """List the wallets the registry does not list yet (the caller holds the chain lock)."""
     network_id = chain.network_id
     if network_id is None:
         return 0
@@ -340,7 +460,7 @@ async def tokenize(
     async with chain.lock:
         if chain.network_id is None:
             raise ServiceUnavailable(code="chain.not_started", detail="The chain is not up yet.")
-        async with UnitOfWork(chain.database) as uow:
+        async with UnitOfWork(chain.database, snapshot=True) as uow:
             service = chain.service(uow.session)
             instrument = await InstrumentService(uow.session).get(principal, instrument_id)
             if await service.token(instrument_id) is not None:
@@ -353,21 +473,14 @@ async def tokenize(
                     detail=f"Only a listed bond can be tokenized; {instrument.isin} is "
                     f"{instrument.status}.",
                 )
-            held = await LedgerService(uow.session).holders(instrument.isin)
+            snap = await _holdings(uow.session, instrument)
             wallets = await service.custodial_wallets(
-                [u for u, _ in held], chain.settings.chain_country
+                [u for u, _ in snap.held], chain.settings.chain_country
             )
             await uow.commit()
-        await _list_unlisted(chain)
-        receipt = await chain.venue.deploy_token(
-            instrument.name,
-            instrument.isin,
-            offer_document_hash(term_sheet(instrument)),
-            offer_document_uri(instrument),
-        )
+        await list_unlisted(chain)
+        receipt, _ = await _deploy_and_mint(chain.venue, instrument, snap, wallets)
         assert receipt.contract_address is not None
-        allocations = [(Address(wallets[u].address), units) for u, units in held]
-        await chain.venue.mint(receipt.contract_address, allocations)
         async with UnitOfWork(chain.database) as uow:
             token = TokenizedBond(
                 instrument_id=instrument.id,
@@ -375,7 +488,9 @@ async def tokenize(
                 address=receipt.contract_address,
                 deploy_tx=receipt.tx_hash,
                 deploy_block=receipt.block,
-                minted_units=sum(units for _, units in allocations),
+                minted_units=snap.units,
+                minted_trade_seq=snap.trade_seq,
+                instructed_trade_seq=snap.trade_seq,
                 tokenized_by=principal.user_id,
             )
             uow.session.add(token)
@@ -385,7 +500,7 @@ async def tokenize(
                 "address": token.address,
                 "deploy_tx": token.deploy_tx,
                 "minted_units": token.minted_units,
-                "holders": len(allocations),
+                "holders": len(snap.held),
             }
             await record_audit(
                 uow.session,

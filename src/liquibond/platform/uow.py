@@ -14,9 +14,13 @@ from liquibond.platform.db import SQLITE_WRITE, Database
 class UnitOfWork:
     """Owns a session; commits only when the whole use case succeeded."""
 
-    def __init__(self, database: Database, *, write: bool = True) -> None:
+    def __init__(self, database: Database, *, write: bool = True, snapshot: bool = False) -> None:
+        """`snapshot`: every read of the transaction sees the database as of its first read
+        (REPEATABLE READ on PostgreSQL; a SQLite transaction always does), e.g. to read two
+        tables another process changes together."""
         self._database = database
         self._write = write
+        self._snapshot = snapshot
         self._after_commit: list[Callable[[], None]] = []
         self._session: AsyncSession | None = None
 
@@ -46,6 +50,8 @@ class UnitOfWork:
         once another writer has committed (SQLITE_BUSY_SNAPSHOT), it fails at once."""
         if self._write and self._database.is_sqlite:
             await self.session.connection(execution_options={SQLITE_WRITE: True})
+        elif self._snapshot and not self._database.is_sqlite:
+            await self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
     async def __aexit__(
         self,

@@ -593,6 +593,25 @@ class OrderService:
             query = query.where(Order.instrument_id == instrument_id)
         return list(await self._session.scalars(query.distinct()))
 
+    async def last_trade_seq(self, instrument_id: uuid.UUID) -> int:
+        """The sequence number of the instrument's latest trade (0 before its first)."""
+        latest = await self._session.scalar(
+            select(func.max(Trade.trade_seq)).where(Trade.instrument_id == instrument_id)
+        )
+        return int(latest or 0)
+
+    async def trades_after(
+        self, instrument_id: uuid.UUID, after_seq: int, *, limit: int
+    ) -> list[Trade]:
+        """The instrument's trades numbered after `after_seq`, oldest first, at most `limit`."""
+        query = (
+            select(Trade)
+            .where(Trade.instrument_id == instrument_id, Trade.trade_seq > after_seq)
+            .order_by(Trade.trade_seq)
+            .limit(limit)
+        )
+        return list(await self._session.scalars(query))
+
     async def market(self, instrument_id: uuid.UUID) -> Market:
         """The trading view of a public instrument (one that has or had a market)."""
         instrument = await InstrumentService(self._session).get(None, instrument_id)

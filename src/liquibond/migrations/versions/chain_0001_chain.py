@@ -1,4 +1,4 @@
-"""chain: the keystore, the venue's networks, wallets and tokenized bonds
+"""chain: the keystore, the venue's networks, wallets, tokenized bonds, settlements, breaks
 
 Revision ID: chain_0001
 Revises: 0001
@@ -16,9 +16,10 @@ from liquibond.platform.db import UTCDateTime
 revision: str = "chain_0001"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = ("chain",)
-depends_on: str | Sequence[str] | None = ("instruments_0001",)
+depends_on: str | Sequence[str] | None = ("instruments_0001", "trading_0001")
 
 _CUSTODIAL = "custody = 'custodial'"
+_OPEN = "resolved_at IS NULL"
 
 
 def upgrade() -> None:
@@ -82,6 +83,8 @@ def upgrade() -> None:
         sa.Column("deploy_tx", sa.String(length=66), nullable=False),
         sa.Column("deploy_block", sa.BigInteger(), nullable=False),
         sa.Column("minted_units", sa.BigInteger(), nullable=False),
+        sa.Column("minted_trade_seq", sa.BigInteger(), nullable=False),
+        sa.Column("instructed_trade_seq", sa.BigInteger(), nullable=False),
         sa.Column("tokenized_by", sa.Uuid(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -101,9 +104,83 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("instrument_id", name=op.f("pk_chain_tokens")),
         sa.UniqueConstraint("address", name=op.f("uq_chain_tokens_address")),
     )
+    op.create_table(
+        "chain_settlements",
+        sa.Column("trade_id", sa.Uuid(), nullable=False),
+        sa.Column("instrument_id", sa.Uuid(), nullable=False),
+        sa.Column("trade_seq", sa.BigInteger(), nullable=False),
+        sa.Column("seller_id", sa.Uuid(), nullable=False),
+        sa.Column("buyer_id", sa.Uuid(), nullable=False),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("tx_hash", sa.String(length=66), nullable=True),
+        sa.Column("block", sa.BigInteger(), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("updated_at", UTCDateTime(), nullable=True),
+        sa.Column("settled_at", UTCDateTime(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["buyer_id"], ["users.id"], name=op.f("fk_chain_settlements_buyer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["instrument_id"],
+            ["instruments.id"],
+            name=op.f("fk_chain_settlements_instrument_id_instruments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["seller_id"], ["users.id"], name=op.f("fk_chain_settlements_seller_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["trade_id"], ["trades.id"], name=op.f("fk_chain_settlements_trade_id_trades")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_settlements")),
+        sa.UniqueConstraint("trade_id", name=op.f("uq_chain_settlements_trade_id")),
+    )
+    op.create_index(
+        "ix_chain_settlements_status_instrument_id_trade_seq",
+        "chain_settlements",
+        ["status", "instrument_id", "trade_seq"],
+        unique=False,
+    )
+    op.create_table(
+        "chain_breaks",
+        sa.Column("instrument_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
+        sa.Column("wallet", sa.String(length=42), nullable=False),
+        sa.Column("ledger_units", sa.BigInteger(), nullable=False),
+        sa.Column("chain_units", sa.BigInteger(), nullable=False),
+        sa.Column("resolved_at", UTCDateTime(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instrument_id"],
+            ["instruments.id"],
+            name=op.f("fk_chain_breaks_instrument_id_instruments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_chain_breaks_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_breaks")),
+    )
+    op.create_index(
+        "uq_chain_breaks_one_open_per_wallet",
+        "chain_breaks",
+        ["instrument_id", "wallet"],
+        unique=True,
+        postgresql_where=sa.text(_OPEN),
+        sqlite_where=sa.text(_OPEN),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_chain_breaks_one_open_per_wallet", table_name="chain_breaks")
+    op.drop_table("chain_breaks")
+    op.drop_index(
+        "ix_chain_settlements_status_instrument_id_trade_seq", table_name="chain_settlements"
+    )
+    op.drop_table("chain_settlements")
     op.drop_table("chain_tokens")
     op.drop_index("uq_chain_wallets_one_custodial_per_user", table_name="chain_wallets")
     op.drop_table("chain_wallets")

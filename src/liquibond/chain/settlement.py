@@ -1,0 +1,373 @@
+"""The settlement saga and reconciliation: trades in tokenized bonds settle their token leg on
+chain, in DvP batches; a reconciliation compares every wallet's tokens with its ledger holdings.
+
+A trade settles in the ledger when it executes (the ledger is the book of record); its token
+leg follows. Each run of :func:`settle_due`, under the chain lock:
+
+1. finds what happened to instructions a previous run submitted but never heard back about
+   (a dropped confirmation, a crash): the chain says whether their settlement id is spent;
+2. gives every new trade of each tokenized bond an instruction, in trade order;
+3. sends the pending ones, oldest first, as one `settleBatch` (hybrid mode: bond only), and
+   confirms those whose `Settled` event the receipt carries. A batch that reverts is tried
+   one instruction at a time, so one bad trade does not hold up the others; an instruction
+   out of tries fails into the breaks queue.
+
+Every step is committed before the chain call that follows it, and the DvP spends each
+settlement id at most once, so a repeated, reordered or lost confirmation never settles a
+trade twice or leaves it half done."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liquibond.chain.lifecycle import (
+    IN_FLIGHT,
+    SettlementStatus,
+    SettlementStep,
+    after_revert,
+)
+from liquibond.chain.models import ChainBreak, ChainSettlement, TokenizedBond
+from liquibond.chain.port import Address, Call, TransactionReverted
+from liquibond.chain.service import MAX_INSTRUCTIONS, ChainComponents, advance, list_unlisted
+from liquibond.instruments.service import InstrumentService
+from liquibond.ledger.service import LedgerService
+from liquibond.platform.audit import record_audit
+from liquibond.platform.db import utcnow
+from liquibond.platform.errors import not_found
+from liquibond.platform.uow import UnitOfWork
+from liquibond.trading.service import OrderService
+
+log = structlog.get_logger(__name__)
+
+_ZERO = Address("0x" + "00" * 20)
+
+
+def settlement_id(trade_id: uuid.UUID) -> bytes:
+    """The DvP settlement id of a trade: its id, so the chain settles each trade once."""
+    return trade_id.bytes.rjust(32, b"\0")
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """What one run of the settlement job did."""
+
+    instructed: int = 0
+    settled: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+async def settle_due(chain: ChainComponents) -> RunReport:
+    """One run of the settlement saga (see the module docstring)."""
+    async with chain.lock:
+        if chain.network_id is None:
+            return RunReport()
+        settled = await _recover_submitted(chain)
+        instructed = await _instruct_new_trades(chain)
+        report = await _settle_pending(chain)
+    return RunReport(instructed, settled + report.settled, report.retried, report.failed)
+
+
+async def _recover_submitted(chain: ChainComponents) -> int:
+    async with UnitOfWork(chain.database, write=False) as uow:
+        stranded = await _in_status(uow.session, [SettlementStatus.SUBMITTED])
+    if not stranded:
+        return 0
+    spent = {row.id: await _is_settled(chain, row) for row in stranded}
+    async with UnitOfWork(chain.database) as uow:
+        for row in await _in_status(uow.session, [SettlementStatus.SUBMITTED]):
+            if spent.get(row.id):
+                advance(row, SettlementStep.CONFIRM)
+            elif row.id in spent:
+                advance(row, after_revert(row.attempts), last_error="no confirmation came")
+        await uow.commit()
+    return sum(spent.values())
+
+
+async def _is_settled(chain: ChainComponents, row: ChainSettlement) -> bool:
+    dvp = chain.venue.require_contracts().dvp
+    return bool(
+        await chain.venue.chain.read(Call("DvP", dvp, "isSettled", (settlement_id(row.trade_id),)))
+    )
+
+
+async def _instruct_new_trades(chain: ChainComponents) -> int:
+    async with UnitOfWork(chain.database) as uow:
+        service = chain.service(uow.session)
+        instructed = sum([await service.instruct(token) for token in await service.tokens()])
+        await uow.commit()
+    return instructed
+
+
+async def _settle_pending(chain: ChainComponents) -> RunReport:
+    async with UnitOfWork(chain.database) as uow:
+        pending = (await _in_status(uow.session, [SettlementStatus.PENDING]))[:MAX_INSTRUCTIONS]
+        if not pending:
+            return RunReport()
+        tokens = {t.instrument_id: t for t in await chain.service(uow.session).tokens()}
+        people = {row.seller_id for row in pending} | {row.buyer_id for row in pending}
+        wallets = await chain.service(uow.session).custodial_wallets(
+            people, chain.settings.chain_country
+        )
+        legs = {
+            row.id: (
+                settlement_id(row.trade_id),
+                Address(tokens[row.instrument_id].address),
+                Address(wallets[row.seller_id].address),
+                Address(wallets[row.buyer_id].address),
+                row.quantity,
+                _ZERO,
+                0,
+            )
+            for row in pending
+        }
+        for row in pending:
+            advance(row, SettlementStep.SUBMIT, attempts=row.attempts + 1)
+        await uow.commit()
+    await list_unlisted(chain)  # a buyer new to the chain is listed before tokens reach it
+    order = [row.id for row in pending]
+    dvp = chain.venue.require_contracts().dvp
+    try:
+        receipt = await chain.venue.chain.send(
+            Call("DvP", dvp, "settleBatch", ([legs[i] for i in order],)),
+            sender=chain.venue.require_contracts().operator,
+        )
+    except TransactionReverted as batch_reverted:
+        if len(order) == 1:
+            return await _record_revert(chain, order[0], batch_reverted.reason)
+        return await _settle_one_by_one(chain, order, legs)
+    return await _record_settled(chain, order, receipt.tx_hash, receipt.block)
+
+
+async def _settle_one_by_one(
+    chain: ChainComponents, order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[object, ...]]
+) -> RunReport:
+    contracts = chain.venue.require_contracts()
+    settled = retried = failed = 0
+    for instruction in order:
+        try:
+            receipt = await chain.venue.chain.send(
+                Call("DvP", contracts.dvp, "settle", (legs[instruction],)),
+                sender=contracts.operator,
+            )
+        except TransactionReverted as reverted:
+            report = await _record_revert(chain, instruction, reverted.reason)
+            settled, retried, failed = (
+                settled + report.settled,
+                retried + report.retried,
+                failed + report.failed,
+            )
+            continue
+        settled += (
+            await _record_settled(chain, [instruction], receipt.tx_hash, receipt.block)
+        ).settled
+    return RunReport(settled=settled, retried=retried, failed=failed)
+
+
+async def _record_settled(
+    chain: ChainComponents, ids: Iterable[uuid.UUID], tx_hash: str, block: int
+) -> RunReport:
+    async with UnitOfWork(chain.database) as uow:
+        rows = await _by_ids(uow.session, ids)
+        for row in rows:
+            advance(row, SettlementStep.CONFIRM, tx_hash=tx_hash, block=block, last_error=None)
+        await uow.commit()
+    return RunReport(settled=len(rows))
+
+
+async def _record_revert(chain: ChainComponents, instruction: uuid.UUID, reason: str) -> RunReport:
+    async with UnitOfWork(chain.database) as uow:
+        [row] = await _by_ids(uow.session, [instruction])
+        if "already used" in reason and await _is_settled(chain, row):
+            advance(row, SettlementStep.CONFIRM, last_error=None)  # an earlier try did settle
+            await uow.commit()
+            return RunReport(settled=1)
+        step = after_revert(row.attempts)
+        advance(row, step, last_error=reason[:500])
+        if step is SettlementStep.FAIL:
+            await record_audit(
+                uow.session,
+                actor_id=None,
+                action="chain.settlement_failed",
+                target=f"trade:{row.trade_id}",
+                payload={"attempts": row.attempts, "reason": row.last_error},
+            )
+        await uow.commit()
+    log.warning(
+        "chain.settlement_reverted", trade_id=str(row.trade_id), reason=reason, step=step.value
+    )
+    return RunReport(failed=1) if step is SettlementStep.FAIL else RunReport(retried=1)
+
+
+async def _in_status(
+    session: AsyncSession, statuses: Sequence[SettlementStatus]
+) -> list[ChainSettlement]:
+    query = (
+        select(ChainSettlement)
+        .where(ChainSettlement.status.in_([s.value for s in statuses]))
+        .order_by(
+            ChainSettlement.created_at, ChainSettlement.instrument_id, ChainSettlement.trade_seq
+        )
+    )
+    return list(await session.scalars(query))
+
+
+async def _by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ChainSettlement]:
+    return list(
+        await session.scalars(select(ChainSettlement).where(ChainSettlement.id.in_(list(ids))))
+    )
+
+
+async def retry_failed(
+    chain: ChainComponents, actor_id: uuid.UUID, trade_id: uuid.UUID
+) -> ChainSettlement:
+    """Put a failed instruction back for the next run (operations fixed what failed it)."""
+    async with chain.lock, UnitOfWork(chain.database) as uow:
+        row = await uow.session.scalar(
+            select(ChainSettlement).where(ChainSettlement.trade_id == trade_id)
+        )
+        if row is None:
+            raise not_found("settlement")
+        advance(row, SettlementStep.RETRY, attempts=0)
+        await record_audit(
+            uow.session,
+            actor_id=actor_id,
+            action="chain.settlement_retried",
+            target=f"trade:{trade_id}",
+        )
+        await uow.commit()
+        return row
+
+
+# -- reconciliation --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """A wallet whose tokens differ from its ledger holdings (less what is still settling)."""
+
+    instrument_id: uuid.UUID
+    user_id: uuid.UUID | None
+    wallet: str
+    ledger_units: int
+    chain_units: int
+
+
+async def reconcile(chain: ChainComponents) -> list[Difference]:
+    """Compare every wallet's tokens of every tokenized bond with what the ledger says it
+    holds, less the trades whose token leg has not settled yet; record the breaks found (and
+    resolve those that agree again). The differences."""
+    async with chain.lock:
+        if chain.network_id is None:
+            return []
+        async with UnitOfWork(chain.database, write=False, snapshot=True) as uow:
+            expected = await _expected_holdings(chain, uow.session)
+        differences = []
+        for (instrument_id, token), wallets in expected.items():
+            for wallet, (user_id, units) in wallets.items():
+                on_chain = await chain.venue.balance_of(Address(token), Address(wallet))
+                if on_chain != units:
+                    differences.append(Difference(instrument_id, user_id, wallet, units, on_chain))
+        await _record_breaks(chain, {t for t, _ in expected}, differences)
+    return differences
+
+
+async def _expected_holdings(
+    chain: ChainComponents, session: AsyncSession
+) -> dict[tuple[uuid.UUID, str], dict[str, tuple[uuid.UUID | None, int]]]:
+    """Per tokenized bond, each wallet's expected tokens: its owner's ledger units, less
+    bought and plus sold units whose token leg is still to settle."""
+    service = chain.service(session)
+    tokens = await service.tokens()
+    instruments = {
+        i.id: i
+        for i in await InstrumentService(session).find(ids=[t.instrument_id for t in tokens])
+    }
+    trading = OrderService(session)
+    ledger = LedgerService(session)
+    expected: dict[tuple[uuid.UUID, str], dict[str, tuple[uuid.UUID | None, int]]] = {}
+    for token in tokens:
+        units: dict[uuid.UUID, int] = defaultdict(int)
+        for user_id, held in await ledger.holders(instruments[token.instrument_id].isin):
+            units[user_id] += held
+        for seller, buyer, quantity in await _unsettled_legs(session, trading, token):
+            units[buyer] -= quantity
+            units[seller] += quantity
+        wallets = await service.find_custodial(units.keys())
+        expected[(token.instrument_id, token.address)] = {
+            (wallets[user_id].address if user_id in wallets else _ZERO): (user_id, held)
+            for user_id, held in units.items()
+            if user_id in wallets or held  # a holder with no wallet holds no tokens
+        }
+    return expected
+
+
+async def _unsettled_legs(
+    session: AsyncSession, trading: OrderService, token: TokenizedBond
+) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
+    in_flight = await session.execute(
+        select(ChainSettlement.seller_id, ChainSettlement.buyer_id, ChainSettlement.quantity).where(
+            ChainSettlement.instrument_id == token.instrument_id,
+            ChainSettlement.status.in_([s.value for s in IN_FLIGHT]),
+        )
+    )
+    legs = [(seller, buyer, int(quantity)) for seller, buyer, quantity in in_flight]
+    after = token.instructed_trade_seq
+    while batch := await trading.trades_after(token.instrument_id, after, limit=MAX_INSTRUCTIONS):
+        legs.extend((t.seller_id, t.buyer_id, t.quantity) for t in batch)
+        after = batch[-1].trade_seq
+    return legs
+
+
+async def _record_breaks(
+    chain: ChainComponents, instrument_ids: set[uuid.UUID], differences: list[Difference]
+) -> None:
+    async with UnitOfWork(chain.database) as uow:
+        open_breaks = {
+            (b.instrument_id, b.wallet): b
+            for b in await uow.session.scalars(
+                select(ChainBreak).where(ChainBreak.resolved_at.is_(None))
+            )
+        }
+        found = {(d.instrument_id, d.wallet): d for d in differences}
+        for key, difference in found.items():
+            known = open_breaks.get(key)
+            if known is not None:
+                known.ledger_units, known.chain_units = (
+                    difference.ledger_units,
+                    difference.chain_units,
+                )
+                continue
+            uow.session.add(
+                ChainBreak(
+                    instrument_id=difference.instrument_id,
+                    user_id=difference.user_id,
+                    wallet=difference.wallet,
+                    ledger_units=difference.ledger_units,
+                    chain_units=difference.chain_units,
+                )
+            )
+            await record_audit(
+                uow.session,
+                actor_id=None,
+                action="chain.break_found",
+                target=f"instrument:{difference.instrument_id}",
+                payload={
+                    "wallet": difference.wallet,
+                    "ledger_units": difference.ledger_units,
+                    "chain_units": difference.chain_units,
+                },
+            )
+        for key, known in open_breaks.items():
+            if key not in found and key[0] in instrument_ids:
+                known.resolved_at = utcnow()
+        await uow.commit()
+    if differences:
+        log.warning("chain.breaks", count=len(differences))

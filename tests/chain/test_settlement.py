@@ -1,0 +1,247 @@
+"""Trades in a tokenized bond settle their token leg on chain (the embedded chain), in DvP
+batches, exactly once, whatever the chain drops, repeats or reverts; reconciliation finds an
+injected break and sees it resolved. The ledger is verified after every test (conftest)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from liquibond.app import create_app
+from liquibond.chain.lifecycle import MAX_ATTEMPTS
+from liquibond.chain.models import ChainSettlement
+from liquibond.chain.port import Address, Call, Chain, ChainUnavailable, Receipt
+from liquibond.chain.service import ChainComponents
+from liquibond.chain.settlement import reconcile, settle_due
+from liquibond.config import Settings
+from liquibond.platform.uow import UnitOfWork
+from tests.chain.test_tokenization import _client, _wallet
+from tests.conftest import FAST_PASSWORDS, make_settings, started
+from tests.helpers import LoggedIn, assert_problem
+from tests.payments.conftest import verified_investor
+from tests.trading.conftest import Market, fund_cash, fund_units, list_bond, order
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The embedded chain with its settlement and reconciliation jobs off: tests run them."""
+    return make_settings(
+        database_url,
+        tmp_path,
+        chain="embedded",
+        chain_interval_seconds=0.05,
+        chain_settlement_interval_seconds=0,
+        chain_reconcile_interval_seconds=0,
+    )
+
+
+class Faulty:
+    """The chain, with faults to inject into what the venue sends."""
+
+    def __init__(self, chain: Chain) -> None:
+        self._chain = chain
+        self.drop_confirmations = 0  # sends that reach the chain but whose answer is lost
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chain, name)
+
+    async def send(self, call: Call, *, sender: Address) -> Receipt:
+        """Send; if a drop is armed, the transaction is mined but the answer never comes."""
+        receipt = await self._chain.send(call, sender=sender)
+        if self.drop_confirmations and call.function.startswith("settle"):
+            self.drop_confirmations -= 1
+            raise ChainUnavailable("the node went away before answering")
+        return receipt
+
+
+def _chain(app: FastAPI) -> ChainComponents:
+    chain: ChainComponents = app.state.chain
+    return chain
+
+
+async def _tokens(app: FastAPI, token: str, wallet: object) -> int:
+    return await _chain(app).venue.balance_of(Address(token), Address(str(wallet)))
+
+
+async def _traded_bond(
+    client: httpx.AsyncClient, app: FastAPI
+) -> tuple[Market, dict[str, Any], LoggedIn, LoggedIn]:
+    """A tokenized bond whose seller holds 1,000 units and whose buyer has cash for them."""
+    market = await list_bond(client, app)
+    seller, buyer = await verified_investor(client), await verified_investor(client)
+    await fund_units(app, market, seller, 1_000)
+    await fund_cash(app, buyer, 2_00_000_00)
+    tokenized = await client.post(
+        f"/api/v1/instruments/{market.id}/tokenize", headers=market.admin.headers
+    )
+    assert tokenized.status_code == 201, tokenized.text
+    return market, tokenized.json(), seller, buyer
+
+
+async def _trade(
+    client: httpx.AsyncClient, market: Market, seller: LoggedIn, buyer: LoggedIn, units: int
+) -> str:
+    """One trade of `units` at 100.00; its id."""
+    sold = await order(client, seller, market, "sell", "100.00", units)
+    assert sold.status_code == 201, sold.text
+    bought = await order(client, buyer, market, "buy", "100.00", units)
+    assert bought.status_code == 201, bought.text
+    trades = (await client.get("/api/v1/trades", headers=buyer.headers)).json()["items"]
+    return str(trades[0]["id"])
+
+
+async def _settlement(client: httpx.AsyncClient, user: LoggedIn, trade_id: str) -> dict[str, Any]:
+    answer = await client.get(f"/api/v1/trades/{trade_id}/settlement", headers=user.headers)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+async def test_a_trade_settles_its_token_leg_on_chain(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, token, seller, buyer = await _traded_bond(client, app)
+    trades = [await _trade(client, market, seller, buyer, units) for units in (100, 200, 300)]
+    report = await settle_due(_chain(app))
+    assert (report.instructed, report.settled, report.failed) == (3, 3, 0)
+    views = [await _settlement(client, seller, trade) for trade in trades]
+    assert {(v["status"], v["attempts"]) for v in views} == {("settled", 1)}
+    stranger = await verified_investor(client)
+    answer = await client.get(f"/api/v1/trades/{trades[0]}/settlement", headers=stranger.headers)
+    assert_problem(answer, 404, "settlement.not_found")
+    assert len({v["tx_hash"] for v in views}) == 1  # one DvP batch carried all three
+    seller_wallet = (await _wallet(client, seller))["address"]
+    buyer_wallet = (await _wallet(client, buyer))["address"]
+    assert await _tokens(app, token["address"], seller_wallet) == 400
+    assert await _tokens(app, token["address"], buyer_wallet) == 600
+    assert await reconcile(_chain(app)) == []
+    assert await settle_due(_chain(app)) == type(report)()  # nothing left to do
+
+
+async def test_a_lost_confirmation_is_found_on_chain_and_never_settles_twice(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, token, seller, buyer = await _traded_bond(client, app)
+    trade = await _trade(client, market, seller, buyer, 200)
+    await settle_due(_chain(app))  # instructs; the instruction is settled at once
+    faulty = Faulty(_chain(app).venue.chain)
+    _chain(app).venue.chain = faulty  # type: ignore[assignment]
+
+    second = await _trade(client, market, seller, buyer, 100)
+    faulty.drop_confirmations = 1
+    with pytest.raises(ChainUnavailable):
+        await settle_due(_chain(app))
+    assert (await _settlement(client, buyer, second))["status"] == "submitted"
+
+    # The same confirmation again: the instruction is put back as if it never settled, so the
+    # next run sends it again; the DvP refuses the spent id and the chain says it settled.
+    report = await settle_due(_chain(app))
+    assert report.settled == 1 and (await _settlement(client, buyer, second))["status"] == "settled"
+    async with UnitOfWork(app.state.database) as uow:
+        await uow.session.execute(
+            update(ChainSettlement)
+            .values(status="pending")
+            .where(ChainSettlement.trade_id == uuid.UUID(trade))
+        )
+        await uow.commit()
+    report = await settle_due(_chain(app))
+    assert (report.settled, report.failed) == (1, 0)
+    buyer_wallet = (await _wallet(client, buyer))["address"]
+    assert await _tokens(app, token["address"], buyer_wallet) == 300  # 200 + 100, once each
+    assert await reconcile(_chain(app)) == []
+
+
+async def test_a_reverting_trade_fails_into_the_breaks_queue_and_the_others_settle(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, token, seller, buyer = await _traded_bond(client, app)
+    other_seller = await verified_investor(client)
+    await fund_units(app, market, other_seller, 500)
+    await settle_due(_chain(app))  # lists the new holder's wallet
+    await _tokens(app, token["address"], (await _wallet(client, other_seller))["address"])
+    # The second seller's wallet holds no tokens yet (funded in the ledger after tokenizing):
+    # its token leg reverts however often it is tried.
+    stuck = await _trade(client, market, other_seller, buyer, 100)
+    fine = await _trade(client, market, seller, buyer, 100)
+
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        report = await settle_due(_chain(app))
+        view = await _settlement(client, buyer, stuck)
+        assert view["attempts"] == attempt and "insufficient" in view["last_error"]
+    assert view["status"] == "failed"
+    assert (await _settlement(client, buyer, fine))["status"] == "settled"
+    assert report.failed == 1
+
+    breaks = (await client.get("/api/v1/chain/breaks", headers=market.admin.headers)).json()
+    assert [s["trade_id"] for s in breaks["failed_settlements"]] == [stuck]
+    # Units the ledger moved from the issuer outside the chain: two reconciliation breaks.
+    differences = await reconcile(_chain(app))
+    issued = int(market.bond["issue_size_units"]) - 1_000
+    assert sorted((d.ledger_units, d.chain_units) for d in differences) == [
+        (500, 0),
+        (issued - 500, issued),
+    ]
+
+    retried = await client.post(
+        f"/api/v1/chain/settlements/{stuck}/retry", headers=market.admin.headers
+    )
+    assert retried.status_code == 200 and retried.json()["status"] == "pending"
+    again = await client.post(
+        f"/api/v1/chain/settlements/{stuck}/retry", headers=market.admin.headers
+    )
+    assert_problem(again, 409, "chain.settlement_state")
+
+
+async def test_reconciliation_finds_an_injected_break_and_sees_it_resolved(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, token, seller, _ = await _traded_bond(client, app)
+    chain = _chain(app)
+    wallet = Address(str((await _wallet(client, seller))["address"]))
+    operator = chain.venue.require_contracts().operator
+    await chain.venue.chain.send(
+        Call("BondToken", Address(token["address"]), "mint", (wallet, 7)), sender=operator
+    )
+
+    found = await client.post("/api/v1/chain/reconcile", headers=market.admin.headers)
+    assert found.status_code == 200, found.text
+    assert [(b["wallet"], b["ledger_units"], b["chain_units"]) for b in found.json()] == [
+        (wallet, 1_000, 1_007)
+    ]
+    assert_problem(
+        await client.post("/api/v1/chain/reconcile", headers=seller.headers),
+        403,
+        "auth.forbidden_role",
+    )
+
+    await chain.venue.chain.send(
+        Call("BondToken", Address(token["address"]), "burn", (wallet, 7)), sender=operator
+    )
+    assert (await client.post("/api/v1/chain/reconcile", headers=market.admin.headers)).json() == []
+
+
+async def test_a_rebuilt_chain_reissues_what_was_still_settling(
+    settings: Settings, tmp_path: Path
+) -> None:
+    first_app = create_app(settings, passwords=FAST_PASSWORDS)
+    async with started(first_app), _client(first_app) as client:
+        market, _, seller, buyer = await _traded_bond(client, first_app)
+        trade = await _trade(client, market, seller, buyer, 300)
+        await settle_due(_chain(first_app))  # instructed and settled
+        unsettled = await _trade(client, market, seller, buyer, 200)
+
+    second_app = create_app(settings, passwords=FAST_PASSWORDS)
+    async with started(second_app), _client(second_app) as client:
+        token = (await client.get(f"/api/v1/instruments/{market.id}/token")).json()
+        buyer_wallet = (await _wallet(client, buyer))["address"]
+        assert await _tokens(second_app, token["address"], buyer_wallet) == 500
+        assert (await settle_due(_chain(second_app))).settled == 0  # the reissue covered it
+        assert (await _settlement(client, buyer, trade))["status"] == "settled"
+        covered = await _settlement(client, buyer, unsettled)
+        assert (covered["status"], covered["tx_hash"]) == ("settled", None)
+        assert await reconcile(_chain(second_app)) == []
