@@ -18,41 +18,23 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_utils.crypto import keccak
 
 from liquibond.chain.anvil import AnvilChain, find_anvil
 from liquibond.chain.embedded import EmbeddedChain
+from liquibond.chain.keystore import MemoryKeys
 from liquibond.chain.port import Address, Call, Chain
 
 ZERO = Address("0x" + "00" * 20)
 
 
-class Keys:
-    """A Signer holding fresh private keys in memory."""
-
-    def __init__(self) -> None:
-        self._keys: dict[Address, bytes] = {}
-
-    def new(self) -> Address:
-        account = Account.create()
-        self._keys[Address(account.address)] = bytes(account.key)
-        return Address(account.address)
-
-    async def sign_transaction(self, address: Address, transaction: Mapping[str, Any]) -> bytes:
-        return bytes(
-            Account.sign_transaction(dict(transaction), self._keys[address]).raw_transaction
-        )
-
-
 class Venue:
     """The bond, registry and DvP on `chain`, with a seller holding plenty of the bond."""
 
-    def __init__(self, chain: Chain, keys: Keys) -> None:
+    def __init__(self, chain: Chain, keys: MemoryKeys) -> None:
         self.chain = chain
         self.agent, self.seller, self.buyer = keys.new(), keys.new(), keys.new()
         self.bond = self.dvp = ZERO
@@ -108,7 +90,7 @@ def report(label: str, settlements: int, seconds: float, gas: int) -> None:
     )
 
 
-async def bench(chain: Chain, keys: Keys, single: int, batches: list[int]) -> None:
+async def bench(chain: Chain, keys: MemoryKeys, single: int, batches: list[int]) -> None:
     await chain.start()
     try:
         venue = Venue(chain, keys)
@@ -127,7 +109,7 @@ async def bench(chain: Chain, keys: Keys, single: int, batches: list[int]) -> No
 
 
 async def run(single: int, batches: list[int]) -> None:
-    keys = Keys()
+    keys = MemoryKeys()
     print("embedded chain (py-evm in process)")
     await bench(EmbeddedChain(keys), keys, single, batches)
     binary = find_anvil()

@@ -8,18 +8,18 @@ skip locally and fail in CI (LIQUIBOND_TEST_REQUIRE_SERVICES=1).
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_account import Account
 from eth_utils.crypto import keccak
 
 from liquibond.chain.anvil import AnvilChain, find_anvil
 from liquibond.chain.embedded import EmbeddedChain
-from liquibond.chain.port import Address, Call, Chain, ChainError
+from liquibond.chain.keystore import MemoryKeys
+from liquibond.chain.port import Address, Call, Chain
 from liquibond.chain.rpc import RpcChain
 
 REQUIRE_SERVICES = os.environ.get("LIQUIBOND_TEST_REQUIRE_SERVICES") == "1"
@@ -29,26 +29,6 @@ AGENT_ROLE = "0x" + keccak(text="AGENT_ROLE").hex()
 INDIA = 356
 RETAIL = 1
 ETHER = 10**18
-
-
-class Keys:
-    """A Signer holding fresh private keys in memory."""
-
-    def __init__(self) -> None:
-        self._keys: dict[Address, bytes] = {}
-
-    def new(self) -> Address:
-        """A new key's address."""
-        account = Account.create()
-        self._keys[Address(account.address)] = bytes(account.key)
-        return Address(account.address)
-
-    async def sign_transaction(self, address: Address, transaction: Mapping[str, Any]) -> bytes:
-        """The raw transaction signed by `address`'s key."""
-        key = self._keys.get(address)
-        if key is None:
-            raise ChainError(f"no key for {address}")
-        return bytes(Account.sign_transaction(dict(transaction), key).raw_transaction)
 
 
 def anvil_binary() -> Path:
@@ -63,13 +43,13 @@ def anvil_binary() -> Path:
 
 
 @pytest.fixture
-def keys() -> Keys:
-    return Keys()
+def keys() -> MemoryKeys:
+    return MemoryKeys()
 
 
 @pytest.fixture(params=["embedded", "anvil"])
 async def chain(
-    request: pytest.FixtureRequest, keys: Keys, tmp_path: Path
+    request: pytest.FixtureRequest, keys: MemoryKeys, tmp_path: Path
 ) -> AsyncIterator[EmbeddedChain | AnvilChain]:
     """Each adapter, started on a fresh chain."""
     adapter: EmbeddedChain | AnvilChain
@@ -118,7 +98,7 @@ class System:
         return int(await self.chain.read(call, block=block))
 
 
-async def deploy_system(chain: Chain, keys: Keys) -> System:
+async def deploy_system(chain: Chain, keys: MemoryKeys) -> System:
     """Deploy registry, bond, cash and DvP; give the DvP the settlement role; verify two wallets."""
     agent, seller, buyer = keys.new(), keys.new(), keys.new()
     for wallet in (agent, seller, buyer):
@@ -144,12 +124,12 @@ async def deploy_system(chain: Chain, keys: Keys) -> System:
 
 
 @pytest.fixture
-async def system(chain: Chain, keys: Keys) -> System:
+async def system(chain: Chain, keys: MemoryKeys) -> System:
     return await deploy_system(chain, keys)
 
 
 @pytest.fixture
-async def dead_rpc(keys: Keys) -> AsyncIterator[RpcChain]:
+async def dead_rpc(keys: MemoryKeys) -> AsyncIterator[RpcChain]:
     """An RPC chain whose URL nothing listens on, retrying quickly."""
     adapter = RpcChain(
         keys, "http://127.0.0.1:1", retries=1, backoff=0.001, failure_threshold=4, cooldown=3600

@@ -11,6 +11,7 @@ import pytest
 from liquibond.chain.anvil import AnvilChain
 from liquibond.chain.artifacts import decode_logs
 from liquibond.chain.embedded import EmbeddedChain
+from liquibond.chain.keystore import MemoryKeys
 from liquibond.chain.port import (
     MAX_EVENT_SPAN,
     Address,
@@ -22,7 +23,7 @@ from liquibond.chain.port import (
 )
 from liquibond.chain.rpc import CircuitBreaker, RpcChain
 
-from .conftest import AGENT_ROLE, ETHER, ZERO, Keys, System, anvil_binary, deploy_system
+from .conftest import AGENT_ROLE, ETHER, ZERO, System, anvil_binary, deploy_system
 
 
 def settlement(system: System, n: int, amount: int = 1) -> tuple[object, ...]:
@@ -44,7 +45,7 @@ async def test_the_adapters_describe_themselves(chain: EmbeddedChain | AnvilChai
     assert await chain.block_number() >= 0
 
 
-async def test_fund_gives_gas_money(chain: Chain, keys: Keys) -> None:
+async def test_fund_gives_gas_money(chain: Chain, keys: MemoryKeys) -> None:
     wallet = keys.new()
     assert await chain.balance(wallet) == 0
     await chain.fund(wallet, 123)
@@ -63,7 +64,7 @@ async def test_mint_transfer_and_read_balances(system: System) -> None:
     assert await system.chain.read(verified) is True
 
 
-async def test_a_revert_raises_the_contracts_reason(system: System, keys: Keys) -> None:
+async def test_a_revert_raises_the_contracts_reason(system: System, keys: MemoryKeys) -> None:
     await system.send("BondToken", system.bond, "mint", system.seller, 1_000)
     outsider = keys.new()
     transfer = Call("BondToken", system.bond, "transfer", (outsider, 1))
@@ -87,7 +88,7 @@ async def test_a_settlement_by_a_wallet_without_the_agent_role_reverts(system: S
 
 
 async def test_a_transaction_that_reverts_once_mined_raises_with_its_receipt(
-    system: System, keys: Keys
+    system: System, keys: MemoryKeys
 ) -> None:
     await system.send("BondToken", system.bond, "mint", system.seller, 10)
     second_agent = keys.new()
@@ -185,7 +186,7 @@ async def test_a_dvp_batch_settles_many_hybrid_trades_in_one_transaction(system:
         await system.send("DvP", system.dvp, "settleBatch", batch[:1])
 
 
-async def test_anvil_state_survives_a_restart(keys: Keys, tmp_path: Path) -> None:
+async def test_anvil_state_survives_a_restart(keys: MemoryKeys, tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     chain = AnvilChain(keys, state, binary=anvil_binary())
     await chain.start()
@@ -210,7 +211,7 @@ async def test_anvil_state_survives_a_restart(keys: Keys, tmp_path: Path) -> Non
 
 
 async def test_rpc_resyncs_its_nonce_after_another_client_used_the_key(
-    keys: Keys, tmp_path: Path
+    keys: MemoryKeys, tmp_path: Path
 ) -> None:
     anvil = AnvilChain(keys, tmp_path / "state.json", binary=anvil_binary())
     await anvil.start()
@@ -265,7 +266,7 @@ def test_the_circuit_breaker_lets_one_probe_through_after_the_cooldown() -> None
     assert not breaker.is_open
 
 
-async def test_rpc_funds_only_on_a_development_node(keys: Keys, tmp_path: Path) -> None:
+async def test_rpc_funds_only_on_a_development_node(keys: MemoryKeys, tmp_path: Path) -> None:
     anvil = AnvilChain(keys, tmp_path / "state.json", binary=anvil_binary())
     await anvil.start()
     try:
@@ -277,7 +278,7 @@ async def test_rpc_funds_only_on_a_development_node(keys: Keys, tmp_path: Path) 
         await anvil.stop()
 
 
-async def test_an_embedded_chain_that_is_not_started_is_unavailable(keys: Keys) -> None:
+async def test_an_embedded_chain_that_is_not_started_is_unavailable(keys: MemoryKeys) -> None:
     with pytest.raises(ChainUnavailable):
         await EmbeddedChain(keys).block_number()
 

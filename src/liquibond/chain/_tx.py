@@ -13,6 +13,7 @@ import asyncio
 import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 
 from eth_typing import HexStr
@@ -29,6 +30,7 @@ from .port import (
     Call,
     ChainError,
     ChainEvent,
+    ChainUnavailable,
     Receipt,
     Signer,
     TransactionReverted,
@@ -95,11 +97,30 @@ class Web3Chain(ABC):
         #: The next nonce of each sender; absent: ask the node for its pending count.
         self._nonces: dict[Address, int] = {}
         self._locks: dict[Address, asyncio.Lock] = {}
+        #: The one worker thread every web3 call runs on, and the client it runs them with.
+        self._executor: ThreadPoolExecutor | None = None
+        self._w3: Web3 | None = None
 
-    def _forget(self) -> None:
-        """Forget what was learnt from the node (when disconnecting)."""
+    async def _connect(self, make: Callable[[], Web3], thread_name: str) -> None:
+        """Create the web3 client on the adapter's worker thread (a no-op once connected)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
+            self._w3 = await asyncio.get_running_loop().run_in_executor(self._executor, make)
+
+    async def stop(self) -> None:
+        """Disconnect, forgetting what was learnt from the node (an embedded chain's state
+        goes with it)."""
+        executor, self._executor, self._w3 = self._executor, None, None
         self._chain_id = None
         self._nonces.clear()
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown)
+
+    def _worker(self) -> tuple[ThreadPoolExecutor, Web3]:
+        """The worker thread and its client; ChainUnavailable when not connected."""
+        if self._executor is None or self._w3 is None:
+            raise ChainUnavailable(f"the {self.kind} chain is not connected")
+        return self._executor, self._w3
 
     @abstractmethod
     async def _run(self, fn: Callable[[Web3], T]) -> T:

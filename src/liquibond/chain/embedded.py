@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar, TypeVar
 
 from eth_tester import EthereumTester, PyEVMBackend  # type: ignore[import-untyped]
@@ -24,7 +23,7 @@ from web3.exceptions import ContractLogicError
 from web3.types import TxParams, Wei
 
 from ._tx import Web3Chain
-from .port import Address, ChainError, ChainUnavailable, Signer
+from .port import Address, ChainError, Signer
 
 T = TypeVar("T")
 
@@ -38,33 +37,19 @@ class EmbeddedChain(Web3Chain):
 
     def __init__(self, signer: Signer) -> None:
         super().__init__(signer)
-        self._executor: ThreadPoolExecutor | None = None
-        self._w3: Web3 | None = None
 
     async def start(self) -> None:
         """Create the chain (on its worker thread); a no-op if it is running."""
-        if self._executor is not None:
-            return
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-chain")
-        loop = asyncio.get_running_loop()
-        self._w3 = await loop.run_in_executor(self._executor, self._create)
+        await self._connect(self._create, "embedded-chain")
 
     @staticmethod
     def _create() -> Web3:
         # eth-tester's block gas limit (30 million) holds a DvP batch of 500 (about 17 million)
         return Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
 
-    async def stop(self) -> None:
-        """Drop the chain and its state."""
-        executor, self._executor, self._w3 = self._executor, None, None
-        self._forget()
-        if executor is not None:
-            await asyncio.to_thread(executor.shutdown)
-
     async def _run(self, fn: Callable[[Web3], T]) -> T:
-        if self._executor is None or self._w3 is None:
-            raise ChainUnavailable("the embedded chain is not started")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._w3)
+        executor, w3 = self._worker()
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, w3)
 
     def _gas(self, w3: Web3, request: TxParams, block_gas_limit: int) -> int:
         w3.eth.call(request)  # raises the revert reason

@@ -72,3 +72,24 @@ class LocalKeystore:
         account: LocalAccount = Account.from_key(self._cipher.decrypt(sealed, _context(address)))
         self._unsealed[address] = account
         return account
+
+
+class MemoryKeys:
+    """A :class:`~liquibond.chain.port.Signer` holding fresh keys in memory only: for tests,
+    benches and throwaway chains, never for wallets that hold anything."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[Address, LocalAccount] = {}
+
+    def new(self) -> Address:
+        """A new key's address."""
+        account: LocalAccount = Account.create()
+        self._accounts[Address(account.address)] = account
+        return Address(account.address)
+
+    async def sign_transaction(self, address: Address, transaction: Mapping[str, Any]) -> bytes:
+        """The raw transaction signed by `address`'s key; ChainError if it holds none."""
+        account = self._accounts.get(address)
+        if account is None:
+            raise ChainError(f"no key for {address}")
+        return bytes(account.sign_transaction(dict(transaction)).raw_transaction)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import requests
@@ -114,35 +113,22 @@ class RpcChain(Web3Chain):
         self._timeout = timeout
         self._retries = retries
         self._backoff = backoff
-        self._executor: ThreadPoolExecutor | None = None
-        self._w3: Web3 | None = None
         self._dev_node = False
 
     async def start(self) -> None:
         """Connect to the node; ChainUnavailable if it does not answer."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rpc-chain")
-            provider = HTTPProvider(
-                self.url,
-                request_kwargs={"timeout": self._timeout},
-                exception_retry_configuration=None,  # retried here, under the breaker
-            )
-            self._w3 = Web3(provider)
+        provider = HTTPProvider(
+            self.url,
+            request_kwargs={"timeout": self._timeout},
+            exception_retry_configuration=None,  # retried here, under the breaker
+        )
+        await self._connect(lambda: Web3(provider), "rpc-chain")
         await self.chain_id()
         version = await self._run(lambda w3: w3.client_version)
         self._dev_node = version.lower().startswith("anvil/")
 
-    async def stop(self) -> None:
-        """Disconnect."""
-        executor, self._executor, self._w3 = self._executor, None, None
-        self._forget()
-        if executor is not None:
-            await asyncio.to_thread(executor.shutdown)
-
     async def _run(self, fn: Callable[[Web3], T]) -> T:
-        if self._executor is None or self._w3 is None:
-            raise ChainUnavailable(f"not connected to {self.url}")
-        executor, w3 = self._executor, self._w3
+        executor, w3 = self._worker()
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
