@@ -25,6 +25,11 @@
         do so without allowances once it holds their `SETTLEMENT_ROLE`, and
         apply all their transfer rules (verified wallets, freezes, pause);
         any other ERC-20 cash token needs the buyer's allowance.
+
+        Netted (hybrid mode only): `settleNet` settles a whole batch of
+        trades by its net bond deliveries (net seller -> net buyer, per
+        bond), under one batch id from the same id space as settlement ids,
+        so one storage write spends the whole batch.
 @dev Roles: `DEFAULT_ADMIN_ROLE` manages roles; `AGENT_ROLE` (the
      platform) settles and may pause settlement.
 """
@@ -55,7 +60,19 @@ struct Settlement:
     cashAmount: uint256
 
 
-# @dev The largest batch `settleBatch` accepts.
+struct Delivery:
+    # @dev The bond token delivered.
+    bond: IERC20
+    # @dev A net seller of the batch.
+    sender: address
+    # @dev A net buyer of the batch.
+    receiver: address
+    # @dev Bond units delivered (non-zero).
+    amount: uint256
+
+
+# @dev The largest batch `settleBatch` (settlements) and `settleNet`
+#      (deliveries) accept.
 MAX_BATCH: public(constant(uint256)) = 500
 
 # @dev Settlement ids already settled.
@@ -70,6 +87,14 @@ event Settled:
     buyer: address
     bondAmount: uint256
     cashAmount: uint256
+
+
+event NetSettled:
+    batchId: indexed(bytes32)
+    # @dev How many trades the batch nets (informational).
+    trades: uint256
+    # @dev How many deliveries it made.
+    deliveries: uint256
 
 
 @deploy
@@ -103,6 +128,37 @@ def settleBatch(settlements: DynArray[Settlement, MAX_BATCH]):
     pausable._require_not_paused()
     for settlement: Settlement in settlements:
         self._settle(settlement)
+
+
+@external
+@nonreentrant
+def settleNet(batchId: bytes32, trades: uint256, deliveries: DynArray[Delivery, MAX_BATCH]):
+    """
+    @dev Settles a batch of trades by its net deliveries (agent only): all
+         or nothing. Hybrid mode only: bond legs move here, the cash stays
+         in the platform's ledger. The platform nets the batch's trades
+         (per bond, each wallet's bought minus sold units) into deliveries
+         from net sellers to net buyers; the contract moves exactly those,
+         under every transfer rule of the bond, and spends `batchId` once.
+         Batch ids and settlement ids are one id space (`isSettled`): an id
+         spent by either kind is refused by both.
+    @param batchId The platform's batch id (non-zero, never used before).
+    @param trades How many trades the batch nets (non-zero; informational,
+           for `NetSettled`).
+    @param deliveries The net deliveries (at least one, each non-zero).
+    """
+    roles._check_role(roles.AGENT_ROLE, msg.sender)
+    pausable._require_not_paused()
+    assert batchId != empty(bytes32), "dvp: settlement id is zero"
+    assert not self.isSettled[batchId], "dvp: settlement id already used"
+    assert trades != 0, "dvp: no trades"
+    assert len(deliveries) != 0, "dvp: no deliveries"
+    # Effects before interactions: the id is spent before any token moves.
+    self.isSettled[batchId] = True
+    for d: Delivery in deliveries:
+        assert d.amount != 0, "dvp: bond amount is zero"
+        assert extcall d.bond.transferFrom(d.sender, d.receiver, d.amount, default_return_value=True), "dvp: bond leg failed"
+    log NetSettled(batchId=batchId, trades=trades, deliveries=len(deliveries))
 
 
 @internal

@@ -192,6 +192,11 @@ class Settings(BaseSettings):
         description="how often trades in tokenized bonds are settled on chain, in one DvP "
         "batch per run; 0: never",
     )
+    chain_settlement_netting: bool = Field(
+        default=True,
+        description="net each settlement batch per participant into the fewest deliveries "
+        "(one DvP id per batch) rather than settle every trade on chain",
+    )
     chain_reconcile_interval_seconds: float = Field(
         default=60.0,
         ge=0,

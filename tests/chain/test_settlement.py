@@ -245,3 +245,33 @@ async def test_a_rebuilt_chain_reissues_what_was_still_settling(
         covered = await _settlement(client, buyer, unsettled)
         assert (covered["status"], covered["tx_hash"]) == ("settled", None)
         assert await reconcile(_chain(second_app)) == []
+
+
+async def test_a_netted_batch_settles_many_trades_in_one_delivery_and_survives_a_lost_answer(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, token, seller, buyer = await _traded_bond(client, app)
+    first = await _trade(client, market, seller, buyer, 100)
+    faulty = Faulty(_chain(app).venue.chain)
+    _chain(app).venue.chain = faulty  # type: ignore[assignment]
+    faulty.drop_confirmations = 1
+    with pytest.raises(ChainUnavailable):
+        await settle_due(_chain(app))  # one trade: settled on its own, answer lost
+    trades = [await _trade(client, market, seller, buyer, 100) for _ in range(4)]
+
+    # The lost answer is found on chain (its trade id is spent); the four new trades net into
+    # one delivery in one transaction, whose answer is lost too and found by its batch id.
+    faulty.drop_confirmations = 1
+    with pytest.raises(ChainUnavailable):
+        await settle_due(_chain(app))
+    views = [await _settlement(client, buyer, trade) for trade in trades]
+    assert {v["status"] for v in views} == {"submitted"}
+    assert (await _settlement(client, buyer, first))["status"] == "settled"
+
+    report = await settle_due(_chain(app))
+    assert (report.settled, report.retried, report.failed) == (4, 0, 0)
+    views = [await _settlement(client, buyer, trade) for trade in trades]
+    assert {(v["status"], v["attempts"]) for v in views} == {("settled", 1)}
+    buyer_wallet = (await _wallet(client, buyer))["address"]
+    assert await _tokens(app, token["address"], buyer_wallet) == 500
+    assert await reconcile(_chain(app)) == []

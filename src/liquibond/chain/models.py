@@ -117,6 +117,8 @@ class ChainSettlement(IdPrimaryKey, CreatedAt, Base):
     quantity: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)
+    #: The netted batch of its last try (whose id that try spent), if it was netted.
+    batch_id: Mapped[str | None] = mapped_column(String(66))
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     block: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(500))

@@ -7,10 +7,11 @@ leg follows. Each run of :func:`settle_due`, under the chain lock:
 1. finds what happened to instructions a previous run submitted but never heard back about
    (a dropped confirmation, a crash): the chain says whether their settlement id is spent;
 2. gives every new trade of each tokenized bond an instruction, in trade order;
-3. sends the pending ones, oldest first, as one `settleBatch` (hybrid mode: bond only), and
-   confirms those whose `Settled` event the receipt carries. A batch that reverts is tried
-   one instruction at a time, so one bad trade does not hold up the others; an instruction
-   out of tries fails into the breaks queue.
+3. sends the pending ones, oldest first, in one transaction (hybrid mode: bond only): netted
+   per participant into the fewest deliveries (`settleNet`, spending one id for the batch),
+   or trade by trade (`settleBatch`, one id each) when netting is off, and confirms them from
+   the receipt. A batch that reverts is tried one trade at a time, so one bad trade does not
+   hold up the others; an instruction out of tries fails into the breaks queue.
 
 Every step is committed before the chain call that follows it, and the DvP spends each
 settlement id at most once, so a repeated, reordered or lost confirmation never settles a
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
+from eth_utils.crypto import keccak
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +36,7 @@ from liquibond.chain.lifecycle import (
     after_revert,
 )
 from liquibond.chain.models import ChainBreak, ChainSettlement, TokenizedBond
+from liquibond.chain.netting import Leg, net
 from liquibond.chain.port import Address, Call, TransactionReverted
 from liquibond.chain.service import MAX_INSTRUCTIONS, ChainComponents, advance, list_unlisted
 from liquibond.instruments.service import InstrumentService
@@ -80,7 +83,7 @@ async def _recover_submitted(chain: ChainComponents) -> int:
         stranded = await _in_status(uow.session, [SettlementStatus.SUBMITTED])
     if not stranded:
         return 0
-    spent = {row.id: await _is_settled(chain, row) for row in stranded}
+    spent = {row.id: await _is_spent(chain, _spent_id(row)) for row in stranded}
     async with UnitOfWork(chain.database) as uow:
         for row in await _in_status(uow.session, [SettlementStatus.SUBMITTED]):
             if spent.get(row.id):
@@ -91,11 +94,14 @@ async def _recover_submitted(chain: ChainComponents) -> int:
     return sum(spent.values())
 
 
-async def _is_settled(chain: ChainComponents, row: ChainSettlement) -> bool:
+def _spent_id(row: ChainSettlement) -> bytes:
+    """The id the instruction's last try spends: its netted batch's, else its trade's."""
+    return bytes.fromhex(row.batch_id[2:]) if row.batch_id else settlement_id(row.trade_id)
+
+
+async def _is_spent(chain: ChainComponents, spent_id: bytes) -> bool:
     dvp = chain.venue.require_contracts().dvp
-    return bool(
-        await chain.venue.chain.read(Call("DvP", dvp, "isSettled", (settlement_id(row.trade_id),)))
-    )
+    return bool(await chain.venue.chain.read(Call("DvP", dvp, "isSettled", (spent_id,))))
 
 
 async def _instruct_new_trades(chain: ChainComponents) -> int:
@@ -128,16 +134,44 @@ async def _settle_pending(chain: ChainComponents) -> RunReport:
             )
             for row in pending
         }
+        order = [row.id for row in pending]
+        deliveries = (
+            net(
+                Leg(
+                    tokens[row.instrument_id].address,
+                    wallets[row.seller_id].address,
+                    wallets[row.buyer_id].address,
+                    row.quantity,
+                )
+                for row in pending
+            )
+            if chain.settings.chain_settlement_netting and len(pending) > 1
+            else []
+        )
+        batch = batch_id([row.trade_id for row in pending]) if deliveries else None
         for row in pending:
-            advance(row, SettlementStep.SUBMIT, attempts=row.attempts + 1)
+            advance(
+                row,
+                SettlementStep.SUBMIT,
+                attempts=row.attempts + 1,
+                batch_id=None if batch is None else "0x" + batch.hex(),
+            )
         await uow.commit()
     await list_unlisted(chain)  # a buyer new to the chain is listed before tokens reach it
-    order = [row.id for row in pending]
     dvp = chain.venue.require_contracts().dvp
+    call = (
+        Call(
+            "DvP",
+            dvp,
+            "settleNet",
+            (batch, len(order), [(d.token, d.sender, d.receiver, d.amount) for d in deliveries]),
+        )
+        if batch is not None
+        else Call("DvP", dvp, "settleBatch", ([legs[i] for i in order],))
+    )
     try:
         receipt = await chain.venue.chain.send(
-            Call("DvP", dvp, "settleBatch", ([legs[i] for i in order],)),
-            sender=chain.venue.require_contracts().operator,
+            call, sender=chain.venue.require_contracts().operator
         )
     except TransactionReverted as batch_reverted:
         if len(order) == 1:
@@ -146,10 +180,20 @@ async def _settle_pending(chain: ChainComponents) -> RunReport:
     return await _record_settled(chain, order, receipt.tx_hash, receipt.block)
 
 
+def batch_id(trade_ids: Iterable[uuid.UUID]) -> bytes:
+    """The DvP id of a netted batch: a hash of its trades' ids, so the same batch retried
+    spends the same id, and a batch once settled is never settled again."""
+    return keccak(b"".join(sorted(trade_id.bytes for trade_id in trade_ids)))
+
+
 async def _settle_one_by_one(
     chain: ChainComponents, order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[object, ...]]
 ) -> RunReport:
     contracts = chain.venue.require_contracts()
+    async with UnitOfWork(chain.database) as uow:  # each now spends its own trade's id
+        for row in await _by_ids(uow.session, order):
+            row.batch_id = None
+        await uow.commit()
     settled = retried = failed = 0
     for instruction in order:
         try:
@@ -185,7 +229,7 @@ async def _record_settled(
 async def _record_revert(chain: ChainComponents, instruction: uuid.UUID, reason: str) -> RunReport:
     async with UnitOfWork(chain.database) as uow:
         [row] = await _by_ids(uow.session, [instruction])
-        if "already used" in reason and await _is_settled(chain, row):
+        if "already used" in reason and await _is_spent(chain, _spent_id(row)):
             advance(row, SettlementStep.CONFIRM, last_error=None)  # an earlier try did settle
             await uow.commit()
             return RunReport(settled=1)
