@@ -300,6 +300,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallets/siwe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask To Link Wallet
+         * @description The Sign-In with Ethereum message that links a wallet I control: sign it as it is
+         *     (personal_sign) within ten minutes and send it to `POST /wallets/link`.
+         */
+        post: operations["ask_to_link_wallet_api_v1_wallets_siwe_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallets/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Wallet
+         * @description Link a self-custody wallet by its signed message: the identity registry lists it once
+         *     my KYC is verified, and it can then receive my tokens.
+         */
+        post: operations["link_wallet_api_v1_wallets_link_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instruments/{instrument_id}/tokenize": {
         parameters: {
             query?: never;
@@ -5728,6 +5770,32 @@ export interface components {
          */
         Side: "buy" | "sell";
         /**
+         * SiweChallenge
+         * @description The Sign-In with Ethereum (EIP-4361) message to sign with the wallet, as it is.
+         */
+        SiweChallenge: {
+            /** Message */
+            message: string;
+            /** Nonce */
+            nonce: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
+         * SiweRequest
+         * @description Ask for the message to sign that links a wallet I control.
+         */
+        SiweRequest: {
+            /**
+             * Address
+             * @description The wallet to link
+             */
+            address: string;
+        };
+        /**
          * StatementFormat
          * @description Statement file formats.
          * @enum {string}
@@ -6188,6 +6256,19 @@ export interface components {
          * @enum {string}
          */
         WalletCustody: "custodial" | "linked";
+        /**
+         * WalletLink
+         * @description The signed message: it proves I control the wallet.
+         */
+        WalletLink: {
+            /** Message */
+            message: string;
+            /**
+             * Signature
+             * @description The personal_sign signature, 0x-hex
+             */
+            signature: string;
+        };
         /**
          * WalletOut
          * @description One of my wallets.
@@ -6890,6 +6971,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WalletOut"][];
+                };
+            };
+        };
+    };
+    ask_to_link_wallet_api_v1_wallets_siwe_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiweRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiweChallenge"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    link_wallet_api_v1_wallets_link_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WalletLink"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletOut"];
+                };
+            };
+            /** @description Replayed, or the wallet is linked already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

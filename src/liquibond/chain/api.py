@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request, status
 
-from liquibond.chain.models import TokenizedBond
+from liquibond.chain.models import TokenizedBond, Wallet, WalletCustody
 from liquibond.chain.port import Address
 from liquibond.chain.runtime import lifespan
 from liquibond.chain.schemas import (
@@ -19,7 +19,10 @@ from liquibond.chain.schemas import (
     BreaksOut,
     NetworkOut,
     SettlementOut,
+    SiweChallenge,
+    SiweRequest,
     TokenOut,
+    WalletLink,
     WalletOut,
 )
 from liquibond.chain.service import ChainComponents, offer_document_uri, term_sheet, tokenize
@@ -82,17 +85,64 @@ async def list_my_wallets(
     principal: CurrentPrincipal, components: Chain, session: Session
 ) -> list[WalletOut]:
     """My wallets: the custodial one the venue holds for me once my KYC is verified."""
-    return [
-        WalletOut(
-            address=wallet.address,
-            custody=wallet.custody,
-            category=wallet.category,
-            country=wallet.country,
-            listed=wallet.network_id == components.network_id,
-            created_at=wallet.created_at,
-        )
-        for wallet in await components.service(session).wallets(principal.user_id)
-    ]
+    wallets = await components.service(session).wallets(principal.user_id)
+    return [_wallet_out(components, wallet) for wallet in wallets]
+
+
+def _wallet_out(components: ChainComponents, wallet: Wallet) -> WalletOut:
+    return WalletOut(
+        address=wallet.address,
+        custody=WalletCustody(wallet.custody),
+        category=wallet.category,
+        country=wallet.country,
+        listed=wallet.network_id == components.network_id,
+        created_at=wallet.created_at,
+    )
+
+
+@chain.post("/wallets/siwe", status_code=status.HTTP_201_CREATED)
+async def ask_to_link_wallet(
+    body: SiweRequest,
+    principal: CurrentPrincipal,
+    components: Chain,
+    session: Session,
+    request: Request,
+) -> SiweChallenge:
+    """The Sign-In with Ethereum message that links a wallet I control: sign it as it is
+    (personal_sign) within ten minutes and send it to `POST /wallets/link`."""
+    message, issued = await components.service(session).siwe_challenge(
+        principal.user_id,
+        body.address,
+        domain=request.url.netloc,
+        uri=str(request.base_url).rstrip("/"),
+        chain_id=await components.venue.chain.chain_id(),
+    )
+    return SiweChallenge(message=message, nonce=issued.nonce, expires_at=issued.expires_at)
+
+
+@chain.post(
+    "/wallets/link",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "Replayed, or the wallet is linked already"}},
+)
+async def link_wallet(
+    body: WalletLink,
+    principal: CurrentPrincipal,
+    components: Chain,
+    session: Session,
+    request: Request,
+) -> WalletOut:
+    """Link a self-custody wallet by its signed message: the identity registry lists it once
+    my KYC is verified, and it can then receive my tokens."""
+    wallet = await components.service(session).link_wallet(
+        principal.user_id,
+        body.message,
+        body.signature,
+        domain=request.url.netloc,
+        chain_id=await components.venue.chain.chain_id(),
+        country=components.settings.chain_country,
+    )
+    return _wallet_out(components, wallet)
 
 
 @chain.post(

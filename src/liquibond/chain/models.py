@@ -158,3 +158,17 @@ class ChainBreak(IdPrimaryKey, CreatedAt, Base):
             postgresql_where=text("resolved_at IS NULL"),
         ),
     )
+
+
+class SiweNonce(Base):
+    """A Sign-In with Ethereum nonce issued to a user: it links at most one wallet, once,
+    before it expires (`used_at` set when it does)."""
+
+    __tablename__ = "chain_siwe_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    address: Mapped[str] = mapped_column(String(42))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

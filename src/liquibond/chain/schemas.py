@@ -9,7 +9,7 @@ from pydantic import Field
 
 from liquibond.chain.lifecycle import SettlementStatus
 from liquibond.chain.models import WalletCustody
-from liquibond.platform.schemas import ResponseModel
+from liquibond.platform.schemas import RequestModel, ResponseModel
 
 
 class NetworkOut(ResponseModel):
@@ -86,3 +86,24 @@ class BreaksOut(ResponseModel):
 
     failed_settlements: list[SettlementOut]
     reconciliation: list[BreakOut]
+
+
+class SiweRequest(RequestModel):
+    """Ask for the message to sign that links a wallet I control."""
+
+    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="The wallet to link")
+
+
+class SiweChallenge(ResponseModel):
+    """The Sign-In with Ethereum (EIP-4361) message to sign with the wallet, as it is."""
+
+    message: str
+    nonce: str
+    expires_at: datetime
+
+
+class WalletLink(RequestModel):
+    """The signed message: it proves I control the wallet."""
+
+    message: str = Field(max_length=4_000)
+    signature: str = Field(max_length=200, description="The personal_sign signature, 0x-hex")

@@ -14,11 +14,14 @@ import json
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
+from eth_utils.address import to_checksum_address
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liquibond.chain import siwe
 from liquibond.chain.keystore import LocalKeystore
 from liquibond.chain.lifecycle import (
     IN_FLIGHT,
@@ -31,6 +34,7 @@ from liquibond.chain.models import (
     ChainSettlement,
     KeyPurpose,
     Network,
+    SiweNonce,
     TokenizedBond,
     Wallet,
     WalletCustody,
@@ -48,16 +52,20 @@ from liquibond.identity.models import Role
 from liquibond.identity.service import Credentials, IdentityService, Principal
 from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.service import InstrumentService
+from liquibond.kyc.service import KycChecks
 from liquibond.ledger.service import LedgerService
 from liquibond.platform.audit import record_audit
 from liquibond.platform.db import Database, utcnow
-from liquibond.platform.errors import Conflict, ServiceUnavailable
+from liquibond.platform.errors import Conflict, ServiceUnavailable, Unprocessable
 from liquibond.platform.outbox import record_event
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.service import OrderService
 
 log = structlog.get_logger(__name__)
 
+
+#: How long a Sign-In with Ethereum message may be signed and sent back.
+SIWE_TTL = timedelta(minutes=10)
 
 #: Trades one run gives instructions per bond, and instructions one DvP batch settles.
 MAX_INSTRUCTIONS = 500
@@ -190,6 +198,89 @@ class ChainService:
         )
         for row in await self._session.scalars(query):
             advance(row, SettlementStep.REISSUE, last_error=None)
+
+    async def siwe_challenge(
+        self, user_id: uuid.UUID, address: str, *, domain: str, uri: str, chain_id: int
+    ) -> tuple[str, SiweNonce]:
+        """The EIP-4361 message that links `address` to the user once signed, and its nonce
+        (issued to this user and address, usable once, for :data:`SIWE_TTL`)."""
+        now = utcnow()
+        try:
+            message = siwe.SiweMessage(
+                domain=domain,
+                address=to_checksum_address(address),
+                statement="Link this wallet to my Liquibond account.",
+                uri=uri,
+                chain_id=chain_id,
+                nonce=siwe.new_nonce(),
+                issued_at=now,
+                expiration_time=now + SIWE_TTL,
+            )
+        except siwe.SiweError as exc:
+            raise Unprocessable(code=exc.code, detail=exc.detail) from exc
+        issued = SiweNonce(
+            nonce=message.nonce,
+            user_id=user_id,
+            address=message.address,
+            issued_at=now,
+            expires_at=now + SIWE_TTL,
+        )
+        self._session.add(issued)
+        return siwe.render(message), issued
+
+    async def link_wallet(
+        self,
+        user_id: uuid.UUID,
+        text: str,
+        signature: str,
+        *,
+        domain: str,
+        chain_id: int,
+        country: int,
+    ) -> Wallet:
+        """Link the wallet a signed EIP-4361 message proves a KYC-verified user controls: 422
+        with the message's problem (`siwe.*`), 409 `siwe.nonce_used` for a replay, 409
+        `chain.wallet_taken` for a wallet already linked, 403 `kyc.not_verified`."""
+        await KycChecks(self._session).require_verified(user_id)
+        try:
+            nonce = siwe.parse(text).nonce
+            issued = await self._session.scalar(
+                select(SiweNonce).where(SiweNonce.nonce == nonce).with_for_update()
+            )
+            if issued is None or issued.user_id != user_id:
+                raise siwe.SiweError("siwe.nonce_mismatch", "This nonce was not issued to you.")
+            if issued.used_at is not None:
+                raise Conflict(code="siwe.nonce_used", detail="This message was used already.")
+            if issued.expires_at <= utcnow():
+                raise siwe.SiweError("siwe.expired", "This message expired; ask for a new one.")
+            message = siwe.verify(
+                text, signature, domain=domain, nonce=issued.nonce, now=utcnow(), chain_id=chain_id
+            )
+        except siwe.SiweError as exc:
+            raise Unprocessable(code=exc.code, detail=exc.detail) from exc
+        if message.address != issued.address:
+            raise Unprocessable(code="siwe.address_mismatch", detail="Not the wallet asked for.")
+        issued.used_at = utcnow()
+        if await self._session.scalar(select(Wallet).where(Wallet.address == message.address)):
+            raise Conflict(code="chain.wallet_taken", detail="This wallet is linked already.")
+        roles = await IdentityService(self._session, self._credentials).roles_of(user_id)
+        wallet = Wallet(
+            user_id=user_id,
+            address=message.address,
+            custody=WalletCustody.LINKED.value,
+            category=_category(roles),
+            country=country,
+        )
+        self._session.add(wallet)
+        await self._session.flush()
+        await record_audit(
+            self._session,
+            actor_id=user_id,
+            action="chain.wallet_linked",
+            target=f"user:{user_id}",
+            payload={"address": wallet.address, "nonce": issued.nonce},
+        )
+        return wallet
 
     async def settlement(self, trade_id: uuid.UUID) -> ChainSettlement | None:
         """The token leg of a trade, once it has an instruction."""

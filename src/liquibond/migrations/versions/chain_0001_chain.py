@@ -173,9 +173,23 @@ def upgrade() -> None:
         postgresql_where=sa.text(_OPEN),
         sqlite_where=sa.text(_OPEN),
     )
+    op.create_table(
+        "chain_siwe_nonces",
+        sa.Column("nonce", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("address", sa.String(length=42), nullable=False),
+        sa.Column("issued_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("used_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_chain_siwe_nonces_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("nonce", name=op.f("pk_chain_siwe_nonces")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("chain_siwe_nonces")
     op.drop_index("uq_chain_breaks_one_open_per_wallet", table_name="chain_breaks")
     op.drop_table("chain_breaks")
     op.drop_index(
