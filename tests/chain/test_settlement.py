@@ -131,6 +131,9 @@ async def test_a_trade_settles_its_token_leg_on_chain(
     assert await _tokens(app, token["address"], buyer_wallet) == 600
     assert await reconcile(_chain(app)) == []
     assert await settle_due(_chain(app)) == type(report)()  # nothing left to do
+    metrics = (await client.get("/metrics")).text
+    assert "liquibond_chain_settled_trades_total 3.0" in metrics
+    assert "liquibond_chain_breaks 0.0" in metrics
 
 
 async def test_a_lost_confirmation_is_found_on_chain_and_never_settles_twice(
@@ -196,6 +199,9 @@ async def test_a_reverting_trade_fails_into_the_breaks_queue_and_the_others_sett
         (500, 0),
         (issued - 500, issued),
     ]
+    metrics = (await client.get("/metrics")).text
+    assert "liquibond_chain_failed_settlements_total 1.0" in metrics
+    assert "liquibond_chain_breaks 2.0" in metrics
 
     retried = await client.post(
         f"/api/v1/chain/settlements/{stuck}/retry", headers=market.admin.headers

@@ -14,6 +14,7 @@ import structlog
 from fastapi import FastAPI
 
 from liquibond.chain.keystore import LocalKeystore
+from liquibond.chain.metrics import ChainMetrics
 from liquibond.chain.port import Chain, Signer
 from liquibond.chain.service import ChainComponents, register_pending, start
 from liquibond.chain.settlement import reconcile, settle_due
@@ -67,9 +68,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     keystore = LocalKeystore(app.state.database, FieldCipher(settings.field_encryption_key))
     adapter = make_chain(settings, keystore)
     await adapter.start()
+    metrics = ChainMetrics(app.state.metrics.registry)
     try:
         chain = ChainComponents(
-            app.state.database, Venue(adapter, keystore), app.state.credentials, settings
+            app.state.database,
+            Venue(adapter, keystore),
+            app.state.credentials,
+            settings,
+            metrics=metrics,
         )
         await start(chain)
         if settings.demo_mode:
@@ -104,6 +110,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with scheduled(jobs):
             yield
     finally:
+        metrics.unregister()
         await adapter.stop()
 
 

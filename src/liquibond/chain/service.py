@@ -29,6 +29,7 @@ from liquibond.chain.lifecycle import (
     SettlementStep,
     next_settlement_status,
 )
+from liquibond.chain.metrics import ChainMetrics
 from liquibond.chain.models import (
     ChainBreak,
     ChainSettlement,
@@ -348,6 +349,7 @@ class ChainComponents:
     settings: Settings
     #: The network the venue's contracts are on (set by :func:`start`).
     network_id: uuid.UUID | None = None
+    metrics: ChainMetrics | None = None
 
     def __post_init__(self) -> None:
         # One chain-changing flow at a time in this process: they share the operator's nonces

@@ -75,6 +75,9 @@ async def settle_due(chain: ChainComponents) -> RunReport:
         settled = await _recover_submitted(chain)
         instructed = await _instruct_new_trades(chain)
         report = await _settle_pending(chain)
+    if chain.metrics is not None:
+        chain.metrics.settled.inc(settled + report.settled)
+        chain.metrics.failed.inc(report.failed)
     return RunReport(instructed, settled + report.settled, report.retried, report.failed)
 
 
@@ -320,6 +323,8 @@ async def reconcile(chain: ChainComponents) -> list[Difference]:
                 if on_chain != units:
                     differences.append(Difference(instrument_id, user_id, wallet, units, on_chain))
         await _record_breaks(chain, {t for t, _ in expected}, differences)
+    if chain.metrics is not None:
+        chain.metrics.breaks.set(len(differences))
     return differences
 
 
