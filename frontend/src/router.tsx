@@ -78,6 +78,7 @@ const routeTree = root.addChildren([
   page("/admin/instruments", () => import("./screens/admin/InstrumentsAdminScreen"), "InstrumentsAdminScreen"),
   page("/admin/users", () => import("./screens/admin/UsersScreen"), "UsersScreen"),
   page("/admin/audit", () => import("./screens/admin/AuditScreen"), "AuditScreen"),
+  page("/admin/chain", () => import("./screens/chain/BreaksScreen"), "BreaksScreen"),
 ]);
 
 export const router = createRouter({

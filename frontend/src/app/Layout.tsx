@@ -27,6 +27,7 @@ const NAV: NavItem[] = [
   { to: "/admin/instruments", label: "Instruments", roles: ["admin", "compliance"] },
   { to: "/admin/users", label: "Users", roles: ["admin"] },
   { to: "/admin/audit", label: "Audit", roles: ["admin", "compliance"] },
+  { to: "/admin/chain", label: "Chain", roles: ["admin", "compliance"] },
   { to: "/security", label: "Security" },
 ];
 

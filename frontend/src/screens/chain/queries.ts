@@ -1,13 +1,17 @@
-/** The chain's data: the venue's network, a bond's token, my wallets, and tokenizing a bond. */
+/** The chain's data: the venue's network, a bond's token, a trade's settlement, my wallets (and linking one), the breaks queue, and tokenizing a bond. */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type components } from "../../api/client";
 import { ApiProblem } from "../../api/problem";
 import { useIdempotentMutation, withIdempotencyKey } from "../../lib/idempotency";
 import { isChainOff } from "./chain";
+import { linkWallet, type Eip1193Provider } from "./metamask";
 
 export type Network = components["schemas"]["NetworkOut"];
 export type Token = components["schemas"]["TokenOut"];
 export type Wallet = components["schemas"]["WalletOut"];
+export type Settlement = components["schemas"]["SettlementOut"];
+export type Breaks = components["schemas"]["BreaksOut"];
+export type Break = components["schemas"]["BreakOut"];
 
 /** Query keys of the chain: everything under `all`, so one invalidation refreshes every panel. */
 export const chainKeys = {
@@ -15,7 +19,14 @@ export const chainKeys = {
   network: ["chain", "network"] as const,
   token: (instrumentId: string) => ["chain", "token", instrumentId] as const,
   wallets: ["chain", "wallets"] as const,
+  settlement: (tradeId: string) => ["chain", "settlement", tradeId] as const,
+  breaks: ["chain", "breaks"] as const,
 };
+
+/** How often a settlement still on its way (pending or submitted) is re-read. */
+const SETTLING_POLL_MS = 5_000;
+/** How long after a trade its leg may still be waiting for its instruction. */
+const INSTRUCTION_WAIT_MS = 2 * 60_000;
 
 /** The answer of `read`, or null when the venue runs without a chain (503 `chain.off`). */
 async function unlessChainOff<T>(read: () => Promise<T>): Promise<T | null> {
@@ -54,6 +65,85 @@ export function useToken(instrumentId: string, { enabled = true }: { enabled?: b
   });
 }
 
+/** Whether the bond is tokenized on the venue's chain (false while unknown, or without a chain). */
+export function useTokenized(instrumentId: string): boolean {
+  const network = useNetwork();
+  const token = useToken(instrumentId, { enabled: Boolean(network.data) });
+  return Boolean(network.data && token.data);
+}
+
+/**
+ * A trade's token leg on chain (GET /api/v1/trades/{id}/settlement); null when it has none (404:
+ * the bond is not tokenized, or the leg is not instructed yet) or the venue runs without a chain.
+ * Re-read every few seconds while it is settling, and while a trade made in the last minutes (at
+ * `tradedAt`) has none yet: its leg is instructed shortly after the trade.
+ */
+export function useSettlement(tradeId: string, tradedAt?: string) {
+  return useQuery({
+    queryKey: chainKeys.settlement(tradeId),
+    queryFn: () =>
+      unlessChainOff(async (): Promise<Settlement | null> => {
+        try {
+          return await unwrap(api.GET("/api/v1/trades/{trade_id}/settlement", { params: { path: { trade_id: tradeId } } }));
+        } catch (error) {
+          if (error instanceof ApiProblem && error.status === 404) return null;
+          throw error;
+        }
+      }),
+    refetchInterval: (query) => {
+      const settlement = query.state.data;
+      if (settlement === null) {
+        const young = tradedAt !== undefined && Date.now() - Date.parse(tradedAt) < INSTRUCTION_WAIT_MS;
+        return young ? SETTLING_POLL_MS : false;
+      }
+      return settlement?.status === "pending" || settlement?.status === "submitted" ? SETTLING_POLL_MS : false;
+    },
+  });
+}
+
+/** The breaks queue (admins and compliance; GET /api/v1/chain/breaks); null without a chain. */
+export function useBreaks() {
+  return useQuery({
+    queryKey: chainKeys.breaks,
+    queryFn: () => unlessChainOff(() => unwrap(api.GET("/api/v1/chain/breaks"))),
+  });
+}
+
+/** Put a failed settlement back for the next run (admins; retry-safe), then re-read the chain. */
+export function useRetrySettlement() {
+  const queryClient = useQueryClient();
+  return useIdempotentMutation(
+    (tradeId: string, keyFor) =>
+      unwrap(
+        api.POST("/api/v1/chain/settlements/{trade_id}/retry", {
+          params: { path: { trade_id: tradeId }, ...withIdempotencyKey(keyFor({ trade_id: tradeId })) },
+        }),
+      ),
+    {
+      onSuccess: (settlement) => {
+        queryClient.setQueryData(chainKeys.settlement(settlement.trade_id), settlement);
+        void queryClient.invalidateQueries({ queryKey: ["admin", "audit"] });
+        return queryClient.invalidateQueries({ queryKey: chainKeys.all });
+      },
+    },
+  );
+}
+
+/** Reconcile every wallet with the ledger now (admins; retry-safe): the breaks still open after it. */
+export function useReconcile() {
+  const queryClient = useQueryClient();
+  return useIdempotentMutation(
+    (_: void, keyFor) => unwrap(api.POST("/api/v1/chain/reconcile", { params: withIdempotencyKey(keyFor({})) })),
+    {
+      onSuccess: (open) => {
+        queryClient.setQueryData<Breaks | null>(chainKeys.breaks, (held) => (held ? { ...held, reconciliation: open } : held));
+        void queryClient.invalidateQueries({ queryKey: ["admin", "audit"] });
+        return queryClient.invalidateQueries({ queryKey: chainKeys.all });
+      },
+    },
+  );
+}
+
 /** My wallets (GET /api/v1/wallets); null when the venue runs without a chain. */
 export function useMyWallets() {
   return useQuery({
@@ -78,5 +168,23 @@ export function useTokenize(instrumentId: string) {
         return queryClient.invalidateQueries({ queryKey: chainKeys.all });
       },
     },
+  );
+}
+
+/**
+ * Link a wallet I hold myself through its provider (MetaMask): it shares an account, the venue
+ * writes the Sign-In with Ethereum message, the wallet signs it and the venue links the wallet
+ * (retry-safe); then my wallets are re-read.
+ */
+export function useLinkWallet() {
+  const queryClient = useQueryClient();
+  return useIdempotentMutation(
+    (provider: Eip1193Provider, keyFor) =>
+      linkWallet(provider, {
+        challenge: (address) =>
+          unwrap(api.POST("/api/v1/wallets/siwe", { params: withIdempotencyKey(keyFor({ address })), body: { address } })),
+        link: (body) => unwrap(api.POST("/api/v1/wallets/link", { params: withIdempotencyKey(keyFor(body)), body })),
+      }),
+    { onSuccess: () => queryClient.invalidateQueries({ queryKey: chainKeys.wallets }) },
   );
 }

@@ -4,6 +4,8 @@ import { Panel } from "../../components/Panel";
 import { QueryState } from "../../components/States";
 import { currencyScale, formatMoney, formatPrice, formatQuantity } from "../../lib/decimal";
 import { formatDate, formatDateTime, tickDigits } from "../../lib/format";
+import { useTokenized } from "../chain/queries";
+import { SettlementCell } from "../chain/SettlementCell";
 import { myTradesQuery, type Instrument, type MyTrade } from "./queries";
 import styles from "./Trade.module.css";
 
@@ -16,6 +18,7 @@ const settlement = (fill: MyTrade) => BigInt(fill.dirty_amount) + (fill.side ===
 /** My fills in this instrument, newest first; refreshed as the `fills` channel reports them. */
 export function MyFills({ instrument }: { instrument: Instrument }) {
   const fills = useQuery(myTradesQuery(instrument.id));
+  const tokenized = useTokenized(instrument.id);
   const digits = tickDigits(instrument.tick_size);
   const columns: Column<MyTrade>[] = [
     { header: "Time", cell: (fill) => formatDateTime(fill.created_at) },
@@ -40,6 +43,7 @@ export function MyFills({ instrument }: { instrument: Instrument }) {
     { header: "Settlement", num: true, cell: (fill) => money(fill, settlement(fill)) },
     { header: "Settles", cell: (fill) => formatDate(fill.settlement_date) },
   ];
+  if (tokenized) columns.push({ header: "On chain", cell: (fill) => <SettlementCell tradeId={fill.id} tradedAt={fill.created_at} /> });
   return (
     <Panel title="My fills" className={styles.fillsPanel}>
       <QueryState query={fills} isEmpty={(list) => list.length === 0} empty="You have not traded this bond yet.">
