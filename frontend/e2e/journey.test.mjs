@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { ADMIN, navigate, newPage, shootOnFailure, shot, signIn, useBrowser } from "./browser.mjs";
 
 const BOND = "7.26% GS 2032";
+const TOKENIZED = "Power Finance Corporation 7.08% Bonds 2035";
 
 useBrowser("server.log");
 
@@ -135,6 +136,25 @@ test("the markets and trade screens work at phone width", () =>
   await shot(page, "trade-phone");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at phone width`);
+  assert.deepEqual(problems, []);
+  await context.close();
+}));
+
+test("an admin sees a tokenized bond's token and the chain's breaks queue", () =>
+  shootOnFailure("chain", async () => {
+  const { context, page, problems } = await newPage();
+  await signIn(page, ADMIN);
+  await page.goto("/markets");
+  await page.getByRole("link", { name: TOKENIZED }).first().click();
+  await page.getByText(/Tokenized on embedded chain/).waitFor();
+  await page.getByText("Offer document").waitFor();
+  await shot(page, "trade-tokenized");
+
+  await navigate(page, "Chain");
+  await page.getByRole("heading", { name: "Failed settlements" }).waitFor();
+  await page.getByRole("button", { name: "Reconcile now" }).click();
+  await page.getByText(/Reconciled: chain and ledger agree/).waitFor();
+  await shot(page, "chain-admin");
   assert.deepEqual(problems, []);
   await context.close();
 }));
