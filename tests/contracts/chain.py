@@ -104,6 +104,23 @@ class System:
         with boa.env.prank(self.agent):
             token.mint(wallet, amount)
 
+    def another_bond(self) -> ABIContract:
+        """A second bond on the same registry, which the DvP may settle too."""
+        other = deploy(
+            "BondToken",
+            "Other bond",
+            "OTH",
+            0,
+            self.registry.address,
+            self.admin,
+            self.agent,
+            DOC_HASH,
+            DOC_URI,
+        )
+        with boa.env.prank(self.admin):
+            other.grantRole(SETTLEMENT_ROLE, self.dvp.address)
+        return other
+
 
 DOC_HASH = keccak(text="offer document v1")
 DOC_URI = "https://liquibond.example/offers/IN0020230085.pdf"

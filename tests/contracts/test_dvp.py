@@ -9,15 +9,12 @@ import pytest
 from boa.contracts.abi.abi_contract import ABIContract
 
 from .chain import (
-    DOC_HASH,
-    DOC_URI,
     RECEIVER_NOT_VERIFIED,
     SENDER_FROZEN,
     SENDER_NOT_VERIFIED,
     SETTLEMENT_ROLE,
     ZERO,
     System,
-    deploy,
     events,
     restricted,
     settlement_id,
@@ -227,20 +224,8 @@ def test_one_failing_leg_reverts_the_whole_batch(
     assert not any(system.dvp.isSettled(settlement_id(n)) for n in range(5))
 
 
-def test_a_batch_can_mix_bonds(system: System, investors: list[str], admin: str) -> None:
-    other = deploy(
-        "BondToken",
-        "Other bond",
-        "OTH",
-        0,
-        system.registry.address,
-        admin,
-        system.agent,
-        DOC_HASH,
-        DOC_URI,
-    )
-    with boa.env.prank(admin):
-        other.grantRole(SETTLEMENT_ROLE, system.dvp.address)
+def test_a_batch_can_mix_bonds(system: System, investors: list[str]) -> None:
+    other = system.another_bond()
     seller, buyer = investors[0], investors[1]
     system.mint(other, seller, 50)
     with boa.env.prank(system.agent):

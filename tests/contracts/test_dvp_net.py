@@ -11,14 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .chain import (
-    DOC_HASH,
-    DOC_URI,
     INSUFFICIENT_BALANCE,
     RECEIVER_NOT_VERIFIED,
-    SETTLEMENT_ROLE,
     ZERO,
     System,
-    deploy,
     events,
     restricted,
     settlement_id,
@@ -100,20 +96,8 @@ def test_a_netted_batch_moves_the_net_amounts(system: System, investors: list[st
     assert system.dvp.isSettled(batch_id(1))
 
 
-def test_a_netted_batch_can_mix_bonds(system: System, investors: list[str], admin: str) -> None:
-    other = deploy(
-        "BondToken",
-        "Other bond",
-        "OTH",
-        0,
-        system.registry.address,
-        admin,
-        system.agent,
-        DOC_HASH,
-        DOC_URI,
-    )
-    with boa.env.prank(admin):
-        other.grantRole(SETTLEMENT_ROLE, system.dvp.address)
+def test_a_netted_batch_can_mix_bonds(system: System, investors: list[str]) -> None:
+    other = system.another_bond()
     a, b, _, _ = investors
     system.mint(other, b, 50)
     trades = [(system.bond.address, a, b, 5), (other.address, b, a, 8), (other.address, a, b, 3)]
