@@ -108,6 +108,18 @@ async def _is_spent(chain: ChainComponents, spent_id: bytes) -> bool:
 
 
 async def _instruct_new_trades(chain: ChainComponents) -> int:
+    # Look before writing: on SQLite a writing unit of work takes the one write lock, which
+    # the book writers need, and most runs find nothing to do.
+    async with UnitOfWork(chain.database, write=False) as uow:
+        trading = OrderService(uow.session)
+        tokens = await chain.service(uow.session).tokens()
+        due = [
+            t
+            for t in tokens
+            if await trading.trades_after(t.instrument_id, t.instructed_trade_seq, limit=1)
+        ]
+    if not due:
+        return 0
     async with UnitOfWork(chain.database) as uow:
         service = chain.service(uow.session)
         instructed = sum([await service.instruct(token) for token in await service.tokens()])
@@ -116,8 +128,11 @@ async def _instruct_new_trades(chain: ChainComponents) -> int:
 
 
 async def _settle_pending(chain: ChainComponents) -> RunReport:
+    async with UnitOfWork(chain.database, write=False) as uow:
+        if not await _in_status(uow.session, [SettlementStatus.PENDING], limit=1):
+            return RunReport()
     async with UnitOfWork(chain.database) as uow:
-        pending = (await _in_status(uow.session, [SettlementStatus.PENDING]))[:MAX_INSTRUCTIONS]
+        pending = await _in_status(uow.session, [SettlementStatus.PENDING], limit=MAX_INSTRUCTIONS)
         if not pending:
             return RunReport()
         tokens = {t.instrument_id: t for t in await chain.service(uow.session).tokens()}
@@ -254,14 +269,16 @@ async def _record_revert(chain: ChainComponents, instruction: uuid.UUID, reason:
 
 
 async def _in_status(
-    session: AsyncSession, statuses: Sequence[SettlementStatus]
+    session: AsyncSession, statuses: Sequence[SettlementStatus], *, limit: int | None = None
 ) -> list[ChainSettlement]:
+    """Instructions in these statuses, oldest first (at most `limit`)."""
     query = (
         select(ChainSettlement)
         .where(ChainSettlement.status.in_([s.value for s in statuses]))
         .order_by(
             ChainSettlement.created_at, ChainSettlement.instrument_id, ChainSettlement.trade_seq
         )
+        .limit(limit)
     )
     return list(await session.scalars(query))
 
