@@ -154,7 +154,9 @@ async def test_a_lost_confirmation_is_found_on_chain_and_never_settles_twice(
     # The same confirmation again: the instruction is put back as if it never settled, so the
     # next run sends it again; the DvP refuses the spent id and the chain says it settled.
     report = await settle_due(_chain(app))
-    assert report.settled == 1 and (await _settlement(client, buyer, second))["status"] == "settled"
+    found = await _settlement(client, buyer, second)
+    assert report.settled == 1 and found["status"] == "settled"
+    assert found["tx_hash"] is not None  # read back from the DvP's Settled event
     async with UnitOfWork(app.state.database) as uow:
         await uow.session.execute(
             update(ChainSettlement)
@@ -295,6 +297,7 @@ async def test_a_netted_batch_settles_many_trades_in_one_delivery_and_survives_a
     assert (report.settled, report.retried, report.failed) == (4, 0, 0)
     views = [await _settlement(client, buyer, trade) for trade in trades]
     assert {(v["status"], v["attempts"]) for v in views} == {("settled", 1)}
+    assert len({v["tx_hash"] for v in views}) == 1 and views[0]["tx_hash"] is not None
     buyer_wallet = (await _wallet(client, buyer))["address"]
     assert await _tokens(app, token["address"], buyer_wallet) == 500
     assert await reconcile(_chain(app)) == []

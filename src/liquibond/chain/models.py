@@ -117,8 +117,10 @@ class ChainSettlement(IdPrimaryKey, CreatedAt, Base):
     quantity: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)
-    #: The netted batch of its last try (whose id that try spent), if it was netted.
+    #: The netted batch of its last try (whose id that try spent), if it was netted, and the
+    #: chain's block when it was sent (where to look for it if its answer is lost).
     batch_id: Mapped[str | None] = mapped_column(String(66))
+    submitted_block: Mapped[int | None] = mapped_column(BigInteger)
     tx_hash: Mapped[str | None] = mapped_column(String(66))
     block: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(500))

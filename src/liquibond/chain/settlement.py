@@ -37,7 +37,7 @@ from liquibond.chain.lifecycle import (
 )
 from liquibond.chain.models import ChainBreak, ChainSettlement, TokenizedBond
 from liquibond.chain.netting import Leg, net
-from liquibond.chain.port import Address, Call, TransactionReverted
+from liquibond.chain.port import MAX_EVENT_SPAN, Address, Call, TransactionReverted
 from liquibond.chain.service import MAX_INSTRUCTIONS, ChainComponents, advance, list_unlisted
 from liquibond.instruments.service import InstrumentService
 from liquibond.ledger.service import LedgerService
@@ -87,14 +87,40 @@ async def _recover_submitted(chain: ChainComponents) -> int:
     if not stranded:
         return 0
     spent = {row.id: await _is_spent(chain, _spent_id(row)) for row in stranded}
+    found = await _find_transactions(chain, [row for row in stranded if spent[row.id]])
     async with UnitOfWork(chain.database) as uow:
         for row in await _in_status(uow.session, [SettlementStatus.SUBMITTED]):
             if spent.get(row.id):
-                advance(row, SettlementStep.CONFIRM)
+                tx_hash, block = found.get(_spent_id(row), (None, None))
+                advance(row, SettlementStep.CONFIRM, tx_hash=tx_hash, block=block)
             elif row.id in spent:
                 advance(row, after_revert(row.attempts), last_error="no confirmation came")
         await uow.commit()
     return sum(spent.values())
+
+
+async def _find_transactions(
+    chain: ChainComponents, rows: Sequence[ChainSettlement]
+) -> dict[bytes, tuple[str, int]]:
+    """The transaction (hash and block) that spent each row's id, from the DvP's `Settled`
+    and `NetSettled` events since the row was submitted (bounded block ranges, no scans)."""
+    wanted = {_spent_id(row) for row in rows}
+    if not wanted:
+        return {}
+    dvp = chain.venue.require_contracts().dvp
+    latest = await chain.venue.chain.block_number()
+    start = min(row.submitted_block or 0 for row in rows)
+    found: dict[bytes, tuple[str, int]] = {}
+    while start <= latest and len(found) < len(wanted):
+        end = min(start + MAX_EVENT_SPAN - 1, latest)
+        for event in await chain.venue.chain.events([dvp], start, end):
+            spent = event.args.get("batchId") or event.args.get("settlementId")
+            if event.name in ("Settled", "NetSettled") and isinstance(spent, str):
+                key = bytes.fromhex(spent.removeprefix("0x"))
+                if key in wanted:
+                    found[key] = (event.tx_hash, event.block)
+        start = end + 1
+    return found
 
 
 def _spent_id(row: ChainSettlement) -> bytes:
@@ -167,10 +193,12 @@ async def _settle_pending(chain: ChainComponents) -> RunReport:
             else []
         )
         batch = batch_id([row.trade_id for row in pending]) if deliveries else None
+        submitted_block = await chain.venue.chain.block_number()
         for row in pending:
             advance(
                 row,
                 SettlementStep.SUBMIT,
+                submitted_block=submitted_block,
                 attempts=row.attempts + 1,
                 batch_id=None if batch is None else "0x" + batch.hex(),
             )

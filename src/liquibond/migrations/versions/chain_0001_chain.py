@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("batch_id", sa.String(length=66), nullable=True),
+        sa.Column("submitted_block", sa.BigInteger(), nullable=True),
         sa.Column("tx_hash", sa.String(length=66), nullable=True),
         sa.Column("block", sa.BigInteger(), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
