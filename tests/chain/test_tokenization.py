@@ -201,3 +201,30 @@ async def test_a_sealed_key_opens_only_for_its_own_address(
         ).sign_transaction(other, transaction)
     with pytest.raises(ChainError, match="no key"):
         await fresh.sign_transaction(Address("0x" + "11" * 20), transaction)
+
+
+async def test_two_transactions_giving_one_user_a_wallet_at_once_agree_on_it(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """E.g. the KYC consumer and a tokenization, both creating the same holder's wallet."""
+    user = await register_and_login(client, "twice")
+    chain = _chain(app)
+
+    async def give() -> str:
+        async with UnitOfWork(app.state.database) as uow:
+            wallets = await chain.service(uow.session).custodial_wallets(
+                [uuid.UUID(user.user_id)], 356
+            )
+            await asyncio.sleep(0.05)  # hold the transaction open while the other one tries
+            await uow.commit()
+        return wallets[uuid.UUID(user.user_id)].address
+
+    first, second = await asyncio.gather(give(), give())
+    assert first == second
+    wallets = (await client.get("/api/v1/wallets", headers=user.headers)).json()
+    assert [w["address"] for w in wallets] == [first]
+
+
+def _chain(app: FastAPI) -> ChainComponents:
+    chain: ChainComponents = app.state.chain
+    return chain

@@ -19,6 +19,7 @@ from datetime import timedelta
 import structlog
 from eth_utils.address import to_checksum_address
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.chain import siwe
@@ -131,21 +132,28 @@ class ChainService:
     async def custodial_wallets(
         self, user_ids: Collection[uuid.UUID], country: int
     ) -> dict[uuid.UUID, Wallet]:
-        """Each user's custodial wallet, created (key and all) where the user has none yet."""
+        """Each user's custodial wallet, created (key and all) where the user has none yet.
+        Not in a snapshot transaction: a wallet another transaction creates at the same time
+        must be visible to it once its insert collides."""
         wanted = set(user_ids)
         found = await self.find_custodial(wanted)
         identities = IdentityService(self._session, self._credentials)
         for user_id in sorted(wanted - found.keys()):
-            wallet = Wallet(
-                user_id=user_id,
-                address=self._keystore.new_key(self._session, KeyPurpose.CUSTODY),
-                custody=WalletCustody.CUSTODIAL.value,
-                category=_category(await identities.roles_of(user_id)),
-                country=country,
-            )
-            self._session.add(wallet)
+            roles = await identities.roles_of(user_id)
+            try:
+                async with self._session.begin_nested():
+                    wallet = Wallet(
+                        user_id=user_id,
+                        address=self._keystore.new_key(self._session, KeyPurpose.CUSTODY),
+                        custody=WalletCustody.CUSTODIAL.value,
+                        category=_category(roles),
+                        country=country,
+                    )
+                    self._session.add(wallet)
+                    await self._session.flush()
+            except IntegrityError:  # another transaction gave the user one first: use it
+                wallet = (await self.find_custodial([user_id]))[user_id]
             found[user_id] = wallet
-        await self._session.flush()
         return found
 
     async def unlisted(self, network_id: uuid.UUID | None) -> list[Wallet]:
@@ -408,9 +416,8 @@ async def _deploy_and_reissue(
     chain: ChainComponents, operator: Address, chain_id: int, reason: str
 ) -> Network:
     venue = chain.venue
-    async with UnitOfWork(chain.database, snapshot=True) as uow:
-        service = chain.service(uow.session)
-        tokens = await service.tokens()
+    async with UnitOfWork(chain.database, write=False, snapshot=True) as uow:
+        tokens = await chain.service(uow.session).tokens()
         instruments = {
             i.id: i
             for i in await InstrumentService(uow.session).find(
@@ -421,10 +428,10 @@ async def _deploy_and_reissue(
             t.instrument_id: await _holdings(uow.session, instruments[t.instrument_id])
             for t in tokens
         }
-        holders = {user_id for snap in holdings.values() for user_id, _ in snap.held}
-        wallets = await service.custodial_wallets(holders, chain.settings.chain_country)
-        everyone = await service.unlisted(None)
-        await uow.commit()
+    holders = {user_id for snap in holdings.values() for user_id, _ in snap.held}
+    wallets = await _give_wallets(chain, holders)
+    async with UnitOfWork(chain.database, write=False) as uow:
+        everyone = await chain.service(uow.session).unlisted(None)
 
     contracts = await venue.deploy_contracts(operator)
     await venue.register([_identity(wallet) for wallet in everyone])
@@ -501,6 +508,18 @@ class Holdings:
         return sum(units for _, units in self.held)
 
 
+async def _give_wallets(
+    chain: ChainComponents, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Wallet]:
+    """The users' custodial wallets, created where missing, in a transaction of their own."""
+    async with UnitOfWork(chain.database) as uow:
+        wallets = await chain.service(uow.session).custodial_wallets(
+            user_ids, chain.settings.chain_country
+        )
+        await uow.commit()
+    return wallets
+
+
 async def _holdings(session: AsyncSession, instrument: Instrument) -> Holdings:
     """The bond's holders and the trade they reflect (read in one snapshot: a trade moves
     units and numbers itself in one commit)."""
@@ -553,7 +572,7 @@ async def tokenize(
     async with chain.lock:
         if chain.network_id is None:
             raise ServiceUnavailable(code="chain.not_started", detail="The chain is not up yet.")
-        async with UnitOfWork(chain.database, snapshot=True) as uow:
+        async with UnitOfWork(chain.database, write=False, snapshot=True) as uow:
             service = chain.service(uow.session)
             instrument = await InstrumentService(uow.session).get(principal, instrument_id)
             if await service.token(instrument_id) is not None:
@@ -567,10 +586,7 @@ async def tokenize(
                     f"{instrument.status}.",
                 )
             snap = await _holdings(uow.session, instrument)
-            wallets = await service.custodial_wallets(
-                [u for u, _ in snap.held], chain.settings.chain_country
-            )
-            await uow.commit()
+        wallets = await _give_wallets(chain, [user_id for user_id, _ in snap.held])
         await list_unlisted(chain)
         receipt, _ = await _deploy_and_mint(chain.venue, instrument, snap, wallets)
         assert receipt.contract_address is not None
