@@ -28,6 +28,8 @@ from tests.trading.conftest import fund_cash, list_bond, order, verified_investo
 
 #: Short leases, so expiry can be waited for.
 SHORT = 0.5
+#: Long enough that a renewal survives a loaded machine's slow commit, short enough to outlive.
+RENEWED = 2.0
 #: Long enough to outlast any test.
 LONG = 30.0
 
@@ -208,12 +210,12 @@ async def test_a_takeover_waits_for_the_stale_writers_commit(
 
 
 async def test_renewal_keeps_the_lease(process: Processes, instrument_id: uuid.UUID) -> None:
-    holder, other = process(duration=SHORT), process()
+    holder, other = process(duration=RENEWED, renew_interval=0.2), process()
     lease = await holder.leases.acquire(instrument_id)
     assert lease is not None
     lost: list[bool] = []
     keeper = holder.leases.keep(lease, lambda: lost.append(True))
-    await asyncio.sleep(3 * SHORT)
+    await asyncio.sleep(1.5 * RENEWED)
     assert await other.leases.acquire(instrument_id) is None
     assert not lost and not keeper.done()
     await _write_book_state(holder.database, instrument_id, lease)
