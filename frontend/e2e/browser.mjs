@@ -80,7 +80,12 @@ export async function shot(page, name) {
 export async function navigate(page, label) {
   const toggle = page.getByRole("button", { name: "Menu" });
   if (await toggle.isVisible()) await toggle.click();
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true }).click();
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const link = nav.getByRole("link", { name: label, exact: true });
+  const operations = nav.getByText("Operations", { exact: true }); // the operators' menu
+  await link.or(operations).first().waitFor(); // the links follow my roles, once they load
+  if (!(await link.isVisible())) await operations.click();
+  await link.click();
 }
 
 export async function signIn(page, { email, password }) {

@@ -197,6 +197,12 @@ class Settings(BaseSettings):
         description="net each settlement batch per participant into the fewest deliveries "
         "(one DvP id per batch) rather than settle every trade on chain",
     )
+    chain_settlement_mode: Literal["hybrid", "onchain"] = Field(
+        default="hybrid",
+        description="hybrid: the bond leg moves on chain and the cash leg in the ledger once "
+        "it has; onchain: both legs in one DvP transaction, the cash as the currency's cash "
+        "token (minted to the buyer for the batch, burnt from the seller after; never netted)",
+    )
     chain_reconcile_interval_seconds: float = Field(
         default=60.0,
         ge=0,

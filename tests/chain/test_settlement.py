@@ -27,7 +27,10 @@ from tests.chain.test_tokenization import _client, _wallet
 from tests.conftest import FAST_PASSWORDS, make_settings, started
 from tests.helpers import LoggedIn, assert_problem
 from tests.payments.conftest import verified_investor
-from tests.trading.conftest import Market, fund_cash, fund_units, list_bond, order
+from tests.trading.conftest import Market, balances, fund_cash, fund_units, list_bond, order
+
+INR = "INR"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @pytest.fixture(params=["embedded", "anvil"])
@@ -39,12 +42,19 @@ def chain_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, chain_kind: str) -> Settings:
+def settlement_mode() -> str:
+    """Hybrid settlement (the default) unless a test parametrizes it."""
+    return "hybrid"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, chain_kind: str, settlement_mode: str) -> Settings:
     """The chain with its settlement and reconciliation jobs off: tests run them."""
     return make_settings(
         database_url,
         tmp_path,
         chain=chain_kind,
+        chain_settlement_mode=settlement_mode,
         chain_interval_seconds=0.05,
         chain_settlement_interval_seconds=0,
         chain_reconcile_interval_seconds=0,
@@ -104,6 +114,11 @@ async def _trade(
     assert bought.status_code == 201, bought.text
     trades = (await client.get("/api/v1/trades", headers=buyer.headers)).json()["items"]
     return str(trades[0]["id"])
+
+
+async def _my_trade(client: httpx.AsyncClient, user: LoggedIn, trade_id: str) -> dict[str, Any]:
+    trades = (await client.get("/api/v1/trades", headers=user.headers)).json()["items"]
+    return next(dict(t) for t in trades if t["id"] == trade_id)
 
 
 async def _settlement(client: httpx.AsyncClient, user: LoggedIn, trade_id: str) -> dict[str, Any]:
@@ -184,16 +199,29 @@ async def test_a_reverting_trade_fails_into_the_breaks_queue_and_the_others_sett
     stuck = await _trade(client, market, other_seller, buyer, 100)
     fine = await _trade(client, market, seller, buyer, 100)
 
+    before = await balances(client, buyer)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report = await settle_due(_chain(app))
         view = await _settlement(client, buyer, stuck)
         assert view["attempts"] == attempt and "insufficient" in view["last_error"]
-    assert view["status"] == "failed"
+    # Out of tries, it is unwound: the buyer gets back what it paid for the stuck trade,
+    # the seller its units; the seller's proceeds, which waited, are gone with it.
+    assert view["status"] == "unwound"
     assert (await _settlement(client, buyer, fine))["status"] == "settled"
     assert report.failed == 1
+    stuck_trade = await _my_trade(client, buyer, stuck)
+    after = await balances(client, buyer)
+    assert after[(INR, "available")] - before[(INR, "available")] == (
+        stuck_trade["dirty_amount"] + stuck_trade["fee"]
+    )
+    assert after[(market.isin, "available")] == 100  # the fine trade's units only
+    assert (await balances(client, other_seller))[(market.isin, "available")] == 500
+    assert (await balances(client, other_seller)).get((INR, "settling"), 0) == 0
 
     breaks = (await client.get("/api/v1/chain/breaks", headers=market.admin.headers)).json()
-    assert [s["trade_id"] for s in breaks["failed_settlements"]] == [stuck]
+    assert [(s["trade_id"], s["status"]) for s in breaks["failed_settlements"]] == [
+        (stuck, "unwound")
+    ]
     # Units the ledger moved from the issuer outside the chain: two reconciliation breaks.
     differences = await reconcile(_chain(app))
     issued = int(market.bond["issue_size_units"]) - 1_000
@@ -205,14 +233,73 @@ async def test_a_reverting_trade_fails_into_the_breaks_queue_and_the_others_sett
     assert "liquibond_chain_failed_settlements_total 1.0" in metrics
     assert "liquibond_chain_breaks 2.0" in metrics
 
-    retried = await client.post(
-        f"/api/v1/chain/settlements/{stuck}/retry", headers=market.admin.headers
+    # Unwound is final: there is nothing left to retry or unwind.
+    for verb in ("retry", "unwind"):
+        again = await client.post(
+            f"/api/v1/chain/settlements/{stuck}/{verb}", headers=market.admin.headers
+        )
+        assert_problem(again, 409, "chain.settlement_state")
+
+
+async def test_a_sellers_proceeds_wait_for_the_chain_to_deliver(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, _, seller, buyer = await _traded_bond(client, app)
+    before = await balances(client, seller)
+    trade_id = await _trade(client, market, seller, buyer, 100)
+    sold = await _my_trade(client, seller, trade_id)
+    proceeds = sold["dirty_amount"] - sold["fee"]
+    assert sold["settles_on_chain"] is True
+    waiting = await balances(client, seller)
+    assert waiting[(INR, "settling")] == proceeds
+    assert waiting.get((INR, "available"), 0) == before.get((INR, "available"), 0)
+    assert (await balances(client, buyer))[(market.isin, "available")] == 100
+
+    await settle_due(_chain(app))
+    paid = await balances(client, seller)
+    assert paid[(INR, "settling")] == 0
+    assert paid[(INR, "available")] == before.get((INR, "available"), 0) + proceeds
+    # A confirmation repeated pays nobody twice (the ledger is verified after the test).
+    async with UnitOfWork(app.state.database) as uow:
+        await uow.session.execute(
+            update(ChainSettlement)
+            .values(status="pending")
+            .where(ChainSettlement.trade_id == uuid.UUID(trade_id))
+        )
+        await uow.commit()
+    await settle_due(_chain(app))
+    assert await balances(client, seller) == paid
+
+
+async def test_a_failed_trade_whose_units_were_sold_on_waits_for_operations_to_unwind(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, _, _, buyer = await _traded_bond(client, app)
+    stuck_seller = await verified_investor(client)
+    await fund_units(app, market, stuck_seller, 100)  # in the ledger only: the chain refuses
+    await settle_due(_chain(app))
+    stuck = await _trade(client, market, stuck_seller, buyer, 100)
+    # The buyer offers the units on: locked in its order, they cannot be given back.
+    offered = await order(client, buyer, market, "sell", "101.00", 100)
+    assert offered.status_code == 201, offered.text
+    for _ in range(MAX_ATTEMPTS):
+        await settle_due(_chain(app))
+    view = await _settlement(client, buyer, stuck)
+    assert view["status"] == "failed" and "not unwound" in view["last_error"]
+    assert (await balances(client, stuck_seller))[(INR, "settling")] > 0  # still waiting
+    unwind = f"/api/v1/chain/settlements/{stuck}/unwind"
+    assert_problem(await client.post(unwind, headers=buyer.headers), 403, "auth.forbidden_role")
+    assert_problem(
+        await client.post(unwind, headers=market.admin.headers), 422, "chain.unwind_blocked"
     )
-    assert retried.status_code == 200 and retried.json()["status"] == "pending"
-    again = await client.post(
-        f"/api/v1/chain/settlements/{stuck}/retry", headers=market.admin.headers
-    )
-    assert_problem(again, 409, "chain.settlement_state")
+
+    cancelled = await client.delete(f"/api/v1/orders/{offered.json()['id']}", headers=buyer.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    unwound = await client.post(unwind, headers=market.admin.headers)
+    assert unwound.status_code == 200, unwound.text
+    assert unwound.json()["status"] == "unwound"
+    assert (await balances(client, stuck_seller))[(market.isin, "available")] == 100
+    assert (await balances(client, stuck_seller))[(INR, "settling")] == 0
 
 
 async def test_reconciliation_finds_an_injected_break_and_sees_it_resolved(
@@ -301,3 +388,127 @@ async def test_a_netted_batch_settles_many_trades_in_one_delivery_and_survives_a
     buyer_wallet = (await _wallet(client, buyer))["address"]
     assert await _tokens(app, token["address"], buyer_wallet) == 500
     assert await reconcile(_chain(app)) == []
+
+
+@pytest.mark.parametrize("settlement_mode", ["onchain"])
+async def test_on_chain_mode_pays_for_the_bonds_in_the_same_transaction(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, token, seller, buyer = await _traded_bond(client, app)
+    stuck_seller = await verified_investor(client)
+    await fund_units(app, market, stuck_seller, 100)  # in the ledger only: the chain refuses
+    await settle_due(_chain(app))
+    trades = [await _trade(client, market, seller, buyer, units) for units in (100, 200)]
+    stuck = await _trade(client, market, stuck_seller, buyer, 100)
+    before = await balances(client, seller)
+
+    first_block = await _chain(app).venue.chain.block_number()
+    report = await settle_due(_chain(app))
+    assert report.settled == 2  # the batch reverted on the stuck trade; the others settled
+    dvp = _chain(app).venue.require_contracts().dvp
+    latest = await _chain(app).venue.chain.block_number()
+    settled = [
+        e for e in await _chain(app).venue.chain.events([dvp], first_block, latest)
+        if e.name == "Settled"
+    ]  # fmt: skip
+    paid = {str(e.args["settlementId"]): int(e.args["cashAmount"]) for e in settled}
+    for trade_id in trades:
+        view = await _my_trade(client, buyer, trade_id)
+        assert paid["0x" + uuid.UUID(trade_id).bytes.rjust(32, b"\0").hex()] == view["dirty_amount"]
+    cash = {str(e.args["cash"]) for e in settled}
+    assert len(cash) == 1 and cash != {ZERO_ADDRESS}
+    # The seller is paid in the ledger; no wallet keeps any cash token after the run.
+    proceeds = sum(
+        t["dirty_amount"] - t["fee"] for t in [await _my_trade(client, seller, i) for i in trades]
+    )
+    assert (await balances(client, seller))[(INR, "available")] == (
+        before.get((INR, "available"), 0) + proceeds
+    )
+    wallets = [(await _wallet(client, user))["address"] for user in (seller, buyer, stuck_seller)]
+    [cash_token] = cash
+    for wallet in wallets:
+        held = await _chain(app).venue.chain.read(
+            Call("CashToken", Address(cash_token), "balanceOf", (Address(str(wallet)),))
+        )
+        assert held == 0
+
+    for _ in range(MAX_ATTEMPTS - 1):
+        await settle_due(_chain(app))
+    assert (await _settlement(client, buyer, stuck))["status"] == "unwound"
+    assert await _tokens(app, token["address"], wallets[1]) == 300
+
+
+async def test_a_netted_batch_that_reverts_is_halved_until_the_bad_trade_is_alone(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, _, seller, buyer = await _traded_bond(client, app)
+    stuck_seller = await verified_investor(client)
+    await fund_units(app, market, stuck_seller, 100)  # in the ledger only: the chain refuses
+    await settle_due(_chain(app))
+    fine = [await _trade(client, market, seller, buyer, 100) for _ in range(7)]
+    stuck = await _trade(client, market, stuck_seller, buyer, 100)
+    sent = Sent(_chain(app).venue.chain)
+    _chain(app).venue.chain = sent  # type: ignore[assignment]
+
+    report = await settle_due(_chain(app))
+    assert (report.settled, report.retried) == (7, 1)
+    assert {(await _settlement(client, buyer, t))["status"] for t in fine} == {"settled"}
+    assert (await _settlement(client, buyer, stuck))["status"] == "pending"
+    # 8 trades: the batch, then halves of 4, 2 and 1 on the stuck side; never one per trade.
+    assert sum(function.startswith("settle") for function in sent.functions) == 7
+
+
+class Sent:
+    """The chain, recording the functions the venue sends."""
+
+    def __init__(self, chain: Chain) -> None:
+        self._chain = chain
+        self.functions: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chain, name)
+
+    async def send(self, call: Call, *, sender: Address) -> Receipt:
+        self.functions.append(call.function)
+        return await self._chain.send(call, sender=sender)
+
+
+async def test_confirmations_found_out_of_order_settle_each_trade_once_with_its_own_transaction(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    market, _, seller, buyer = await _traded_bond(client, app)
+    trades = []
+    for units in (100, 200):  # two runs: two transactions
+        trades.append(await _trade(client, market, seller, buyer, units))
+        await settle_due(_chain(app))
+    sent = {t: (await _settlement(client, buyer, t))["tx_hash"] for t in trades}
+    assert len(set(sent.values())) == 2
+    paid = await balances(client, seller)
+
+    # Both answers lost after all, and the chain's events come back newest first.
+    async with UnitOfWork(app.state.database) as uow:
+        await uow.session.execute(
+            update(ChainSettlement)
+            .values(status="submitted", tx_hash=None, block=None)
+            .where(ChainSettlement.trade_id.in_([uuid.UUID(t) for t in trades]))
+        )
+        await uow.commit()
+    _chain(app).venue.chain = Reversed(_chain(app).venue.chain)  # type: ignore[assignment]
+    report = await settle_due(_chain(app))
+    assert report.settled == 2
+    assert {t: (await _settlement(client, buyer, t))["tx_hash"] for t in trades} == sent
+    assert await balances(client, seller) == paid  # each seller paid once
+    assert await reconcile(_chain(app)) == []
+
+
+class Reversed:
+    """The chain, answering event queries newest first."""
+
+    def __init__(self, chain: Chain) -> None:
+        self._chain = chain
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chain, name)
+
+    async def events(self, addresses: Any, from_block: int, to_block: int) -> list[Any]:
+        return list(reversed(await self._chain.events(addresses, from_block, to_block)))

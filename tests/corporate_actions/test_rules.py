@@ -109,6 +109,10 @@ def test_a_gsec_has_no_settlement_day_in_its_shut_period(due: date, before: int)
 def test_only_the_transition_table_moves_an_event() -> None:
     assert TRANSITIONS == {
         (ActionStatus.SCHEDULED, Step.ENTITLE): ActionStatus.ENTITLED,
+        (ActionStatus.SCHEDULED, Step.HOLD): ActionStatus.HELD,
+        (ActionStatus.HELD, Step.HOLD): ActionStatus.HELD,
+        (ActionStatus.HELD, Step.ENTITLE): ActionStatus.ENTITLED,
+        (ActionStatus.HELD, Step.CANCEL): ActionStatus.CANCELLED,
         (ActionStatus.ENTITLED, Step.PAY): ActionStatus.PAID,
         (ActionStatus.ENTITLED, Step.DEFAULT): ActionStatus.DEFAULTED,
         (ActionStatus.SCHEDULED, Step.CANCEL): ActionStatus.CANCELLED,
@@ -117,6 +121,7 @@ def test_only_the_transition_table_moves_an_event() -> None:
     for status in (ActionStatus.PAID, ActionStatus.DEFAULTED, ActionStatus.CANCELLED):
         assert all(next_status(status, step) is None for step in Step)  # final
     assert next_status(ActionStatus.SCHEDULED, Step.PAY) is None  # never before the register
+    assert next_status(ActionStatus.HELD, Step.PAY) is None  # nor while two registers disagree
 
 
 def test_tax_is_withheld_from_interest_only_rounded_half_to_even() -> None:

@@ -444,6 +444,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chain/settlements/{trade_id}/unwind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unwind Settlement
+         * @description Reverse a failed trade in the ledger: the buyer's cash back, the units to the seller.
+         */
+        post: operations["unwind_settlement_api_v1_chain_settlements__trade_id__unwind_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chain/reconcile": {
         parameters: {
             query?: never;
@@ -458,6 +478,101 @@ export interface paths {
          * @description Compare every wallet's tokens with the ledger now; the breaks still open after it.
          */
         post: operations["reconcile_now_api_v1_chain_reconcile_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallets/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Withdrawals
+         * @description My withdrawals of tokens to linked wallets, newest first.
+         */
+        get: operations["list_my_withdrawals_api_v1_wallets_withdrawals_get"];
+        put?: never;
+        /**
+         * Withdraw Tokens
+         * @description Withdraw units of a tokenized bond to a wallet I linked: they leave my available balance
+         *     at once (in self-custody they cannot be sold here) and reach the wallet when the chain
+         *     confirms the delivery (`confirmed`); a delivery that keeps failing gives them back
+         *     (`failed`).
+         */
+        post: operations["withdraw_tokens_api_v1_wallets_withdrawals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallets/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Deposits
+         * @description My deposits of tokens from linked wallets, newest first.
+         */
+        get: operations["list_my_deposits_api_v1_wallets_deposits_get"];
+        put?: never;
+        /**
+         * Deposit Tokens
+         * @description Report a transaction that sent a tokenized bond from a wallet I linked to my custodial
+         *     wallet (an ERC-20 `transfer`): each such transfer in it is credited back to my available
+         *     balance once, up to what I hold in self-custody (any more is flagged for operations).
+         */
+        post: operations["deposit_tokens_api_v1_wallets_deposits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chain/deposits/flagged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Flagged Deposits
+         * @description Deposits that brought more tokens than their sender had withdrawn: the rest sits in the
+         *     custodial wallet, outside the ledger, until operations resolve it.
+         */
+        get: operations["get_flagged_deposits_api_v1_chain_deposits_flagged_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instruments/{instrument_id}/token/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Token Transfers
+         * @description A tokenized bond's Transfer history on chain as indexed so far (its mints, burns and
+         *     transfers), newest first: for the bond's issuer, admins and compliance.
+         */
+        get: operations["list_token_transfers_api_v1_instruments__instrument_id__token_transfers_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -522,7 +637,8 @@ export interface paths {
         /**
          * Run Corporate Action
          * @description Do now whatever is due today for the event (admins); running it again changes
-         *     nothing more, so nobody is ever paid twice.
+         *     nothing more, so nobody is ever paid twice. A `held` event (its register on chain
+         *     disagreed with the ledger's) has its registers compared again, once reconciled.
          */
         post: operations["run_corporate_action_api_v1_corporate_actions__action_id__run_post"];
         delete?: never;
@@ -1121,6 +1237,27 @@ export interface paths {
          * @description Ask the investor to resubmit (assignee only; the reason is shown to the investor).
          */
         post: operations["request_info_api_v1_admin_kyc__application_id__request_info_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/kyc/{application_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke
+         * @description Revoke a verified investor's KYC: they can no longer trade, their resting orders are
+         *     cancelled and their wallets delisted and frozen; they may apply again for a new review.
+         */
+        post: operations["revoke_api_v1_admin_kyc__application_id__revoke_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2372,7 +2509,7 @@ export interface components {
          * @description Where an event is in its life.
          * @enum {string}
          */
-        ActionStatus: "scheduled" | "entitled" | "paid" | "defaulted" | "cancelled";
+        ActionStatus: "scheduled" | "held" | "entitled" | "paid" | "defaulted" | "cancelled";
         /**
          * AllocationOut
          * @description What one bid was allotted and pays.
@@ -3194,7 +3331,7 @@ export interface components {
          * @description Where within an owner's holding of an asset an amount sits.
          * @enum {string}
          */
-        Bucket: "available" | "locked" | "escrow" | "pending_withdrawal" | "system";
+        Bucket: "available" | "locked" | "escrow" | "pending_withdrawal" | "settling" | "self_custody" | "system";
         /**
          * BusinessDayConvention
          * @description How a date falling on a non-business day is moved.
@@ -3695,6 +3832,12 @@ export interface components {
             payer_vpa?: string | null;
         };
         /**
+         * DepositStatus
+         * @description How a deposit from a linked wallet was credited.
+         * @enum {string}
+         */
+        DepositStatus: "credited" | "flagged";
+        /**
          * DisposalOut
          * @description One sale, redemption or transfer out, and what it realised (FIFO).
          */
@@ -3808,7 +3951,7 @@ export interface components {
             display_name: string;
             /**
              * Units
-             * @description units held, including units locked in open sell orders
+             * @description units held, including units locked in open sell orders and units in the holder's own wallet (self-custody)
              */
             units: number;
             /**
@@ -4305,6 +4448,11 @@ export interface components {
             /** Payment Default Reason */
             payment_default_reason: string | null;
             /**
+             * Settles On Chain
+             * @description Tokenized: trades deliver on chain and the seller is paid once they do
+             */
+            settles_on_chain: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -4522,13 +4670,22 @@ export interface components {
             provider_checks: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Revoked At
+             * @description When a verification was last revoked
+             */
+            revoked_at: string | null;
+            /** Revoked By */
+            revoked_by: string | null;
+            /** Revocation Reason */
+            revocation_reason: string | null;
         };
         /**
          * KycStatus
          * @description Where an application stands.
          * @enum {string}
          */
-        KycStatus: "pending" | "verified" | "rejected" | "needs_info";
+        KycStatus: "pending" | "verified" | "rejected" | "needs_info" | "revoked";
         /**
          * KycSubmission
          * @description An application, sent as `multipart/form-data` with the document as a file part.
@@ -5073,10 +5230,31 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** Page[TokenDepositOut] */
+        Page_TokenDepositOut_: {
+            /** Items */
+            items: components["schemas"]["TokenDepositOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[TokenWithdrawalOut] */
+        Page_TokenWithdrawalOut_: {
+            /** Items */
+            items: components["schemas"]["TokenWithdrawalOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** Page[TradeOut] */
         Page_TradeOut_: {
             /** Items */
             items: components["schemas"]["TradeOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** Page[TransferOut] */
+        Page_TransferOut_: {
+            /** Items */
+            items: components["schemas"]["TransferOut"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -5478,7 +5656,7 @@ export interface components {
         };
         /**
          * ReviewDecision
-         * @description A reviewer's reason for rejecting or asking for more (shown to the investor).
+         * @description A reviewer's reason for rejecting, asking for more or revoking (shown to the investor).
          */
         ReviewDecision: {
             /** Reason */
@@ -5762,7 +5940,7 @@ export interface components {
          * @description Where a trade's token leg is.
          * @enum {string}
          */
-        SettlementStatus: "pending" | "submitted" | "settled" | "failed" | "written_off";
+        SettlementStatus: "pending" | "submitted" | "settled" | "failed" | "unwound" | "written_off";
         /**
          * Side
          * @description The requester's side: buy (dealers offer) or sell (dealers bid).
@@ -5893,6 +6071,74 @@ export interface components {
             as_of: string;
         };
         /**
+         * TokenDepositOut
+         * @description Tokens sent from a linked wallet back to the venue's custody, and what was credited.
+         */
+        TokenDepositOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /** Tx Hash */
+            tx_hash: string;
+            /**
+             * Log Index
+             * @description The Transfer's position in the transaction's logs
+             */
+            log_index: number;
+            /** Block */
+            block: number;
+            /**
+             * Wallet
+             * @description The linked wallet the tokens came from
+             */
+            wallet: string;
+            /**
+             * Quantity
+             * @description Units transferred
+             */
+            quantity: number;
+            /**
+             * Credited
+             * @description Units back in the available balance
+             */
+            credited: number;
+            /** @description `flagged`: it brought more than was withdrawn; operations look at the rest */
+            status: components["schemas"]["DepositStatus"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * TokenDepositRequest
+         * @description A transaction of mine that sent tokens from a linked wallet to my custodial wallet.
+         */
+        TokenDepositRequest: {
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /**
+             * Tx Hash
+             * @description The transaction's hash
+             */
+            tx_hash: string;
+        };
+        /**
          * TokenOut
          * @description A tokenized bond.
          */
@@ -5961,6 +6207,73 @@ export interface components {
             token_type: string;
             /** Expires In */
             expires_in: number;
+        };
+        /**
+         * TokenWithdrawalOut
+         * @description A withdrawal of tokens to one of my linked wallets.
+         */
+        TokenWithdrawalOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /**
+             * Wallet
+             * @description The linked wallet the tokens go to
+             */
+            wallet: string;
+            /** Quantity */
+            quantity: number;
+            /** @description `pending` and `submitted` on the way, `confirmed` in the wallet, `failed`: the units are back in my available balance */
+            status: components["schemas"]["WithdrawalStatus"];
+            /** Attempts */
+            attempts: number;
+            /**
+             * Tx Hash
+             * @description The transaction that delivered it (or last tried)
+             */
+            tx_hash: string | null;
+            /** Block */
+            block: number | null;
+            /**
+             * Last Error
+             * @description Why the last try failed
+             */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Completed At */
+            completed_at: string | null;
+        };
+        /**
+         * TokenWithdrawalRequest
+         * @description Withdraw units of a tokenized bond from the venue's custody to a wallet I linked.
+         */
+        TokenWithdrawalRequest: {
+            /**
+             * Instrument Id
+             * Format: uuid
+             */
+            instrument_id: string;
+            /**
+             * Wallet
+             * @description A wallet I linked, once the identity registry lists it
+             */
+            wallet: string;
+            /**
+             * Quantity
+             * @description Units of the bond
+             */
+            quantity: number;
         };
         /**
          * TotalsOut
@@ -6109,6 +6422,11 @@ export interface components {
              */
             settlement_date: string;
             /**
+             * Settles On Chain
+             * @description The units deliver on chain (a tokenized bond); a seller is paid once they do
+             */
+            settles_on_chain: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -6198,6 +6516,57 @@ export interface components {
             rating_limits?: {
                 [key: string]: number;
             };
+        };
+        /**
+         * TransferOut
+         * @description A Transfer of a tokenized bond's token, as the indexer read it from the chain.
+         */
+        TransferOut: {
+            /** Block */
+            block: number;
+            /**
+             * Block Time
+             * Format: date-time
+             * @description When its block was mined
+             */
+            block_time: string;
+            /** Tx Hash */
+            tx_hash: string;
+            /**
+             * Log Index
+             * @description Its position in the block's logs
+             */
+            log_index: number;
+            /**
+             * Kind
+             * @description `mint`, `burn` or `transfer`
+             */
+            kind: string;
+            /**
+             * Sender
+             * @description The wallet the units left (the zero address for a mint)
+             */
+            sender: string;
+            /**
+             * Sender User Id
+             * @description Whose wallet that is, if a user's
+             */
+            sender_user_id: string | null;
+            /**
+             * Receiver
+             * @description The wallet the units reached (the zero address: a burn)
+             */
+            receiver: string;
+            /**
+             * Receiver User Id
+             * @description Whose wallet that is, if a user's
+             */
+            receiver_user_id: string | null;
+            /**
+             * Amount
+             * @description Units moved
+             */
+            amount: number;
         };
         /**
          * UserOut
@@ -6293,6 +6662,11 @@ export interface components {
              */
             listed: boolean;
             /**
+             * Frozen At
+             * @description When it was frozen and delisted (its owner's KYC was revoked); null: never
+             */
+            frozen_at: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -6327,6 +6701,12 @@ export interface components {
             /** @default rtgs */
             method: components["schemas"]["PaymentMethod"];
         };
+        /**
+         * WithdrawalStatus
+         * @description Where a withdrawal is.
+         * @enum {string}
+         */
+        WithdrawalStatus: "pending" | "submitted" | "confirmed" | "failed";
         /**
          * YieldConvention
          * @description How a yield discounts: periodic compounding, with a convention-specific simple span.
@@ -7225,6 +7605,45 @@ export interface operations {
             };
         };
     };
+    unwind_settlement_api_v1_chain_settlements__trade_id__unwind_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementOut"];
+                };
+            };
+            /** @description Not failed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Cannot unwind yet */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     reconcile_now_api_v1_chain_reconcile_post: {
         parameters: {
             query?: never;
@@ -7245,6 +7664,240 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["BreakOut"][];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_my_withdrawals_api_v1_wallets_withdrawals_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TokenWithdrawalOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_tokens_api_v1_wallets_withdrawals_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenWithdrawalRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenWithdrawalOut"];
+                };
+            };
+            /** @description The bond is not tokenized */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The identity registry does not list the wallet yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a wallet I linked, or not that many units available */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_my_deposits_api_v1_wallets_deposits_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TokenDepositOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deposit_tokens_api_v1_wallets_deposits_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenDepositRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenDepositOut"][];
+                };
+            };
+            /** @description The bond is not tokenized */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Credited already, or not confirmed yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown or reverted transaction, or not a deposit of mine */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_flagged_deposits_api_v1_chain_deposits_flagged_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenDepositOut"][];
+                };
+            };
+        };
+    };
+    list_token_transfers_api_v1_instruments__instrument_id__token_transfers_get: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Opaque cursor from `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                instrument_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TransferOut_"];
+                };
+            };
+            /** @description Not the bond's issuer, an admin or compliance */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The bond is not tokenized */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -8544,6 +9197,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["KycReviewItem"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_api_v1_admin_kyc__application_id__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key: a retry with the same key and body returns the first response; the same key with another body is refused (422). */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycReviewItem"];
+                };
+            };
+            /** @description Not compliance or an admin, or your own application */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The application is not verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

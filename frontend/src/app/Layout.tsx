@@ -23,12 +23,16 @@ const NAV: NavItem[] = [
   { to: "/funds", label: "Funds" },
   { to: "/onboarding", label: "KYC" },
   { to: "/issuer", label: "Issuer", roles: ["issuer", "admin"] },
+  { to: "/security", label: "Security" },
+];
+
+/** The venue's own screens, folded under one menu so the bar fits one line for operators. */
+const OPERATIONS: NavItem[] = [
   { to: "/compliance/kyc", label: "KYC review", roles: ["compliance", "admin"] },
   { to: "/admin/instruments", label: "Instruments", roles: ["admin", "compliance"] },
   { to: "/admin/users", label: "Users", roles: ["admin"] },
   { to: "/admin/audit", label: "Audit", roles: ["admin", "compliance"] },
   { to: "/admin/chain", label: "Chain", roles: ["admin", "compliance"] },
-  { to: "/security", label: "Security" },
 ];
 
 /** The app's frame: navigation by role, sign-out, and the sign-in gate. */
@@ -38,6 +42,10 @@ export function Layout() {
   const me = useMe();
   const queryClient = useQueryClient();
   const [menuOpen, setMenuOpen] = useState(false);
+  const [operationsOpen, setOperationsOpen] = useState(false);
+  const mine = (item: NavItem) => !item.roles || hasRole(me.data, ...item.roles);
+  const operations = OPERATIONS.filter(mine);
+  const onOperationsScreen = operations.some((item) => pathname.startsWith(item.to));
 
   if (!signedIn && !PUBLIC_PATHS.has(pathname)) {
     return <Navigate to="/login" search={{ redirect: pathname }} replace />;
@@ -70,11 +78,35 @@ export function Layout() {
               Menu
             </button>
             <nav id="main-nav" aria-label="Main" className={menuOpen ? "nav nav-open" : "nav"}>
-              {NAV.filter((item) => !item.roles || hasRole(me.data, ...item.roles)).map((item) => (
+              {NAV.filter(mine).map((item) => (
                 <Link key={item.to} to={item.to} activeProps={{ "aria-current": "page" }} onClick={() => setMenuOpen(false)}>
                   {item.label}
                 </Link>
               ))}
+              {operations.length > 0 && (
+                <details
+                  className="nav-group"
+                  open={operationsOpen}
+                  onToggle={(event) => setOperationsOpen(event.currentTarget.open)}
+                >
+                  <summary className={onOperationsScreen ? "nav-group-current" : undefined}>Operations</summary>
+                  <div className="nav-menu">
+                    {operations.map((item) => (
+                      <Link
+                        key={item.to}
+                        to={item.to}
+                        activeProps={{ "aria-current": "page" }}
+                        onClick={() => {
+                          setOperationsOpen(false);
+                          setMenuOpen(false);
+                        }}
+                      >
+                        {item.label}
+                      </Link>
+                    ))}
+                  </div>
+                </details>
+              )}
             </nav>
             <div className="whoami">
               <span title={me.data?.email}>{me.data?.display_name ?? ""}</span>

@@ -22,6 +22,7 @@ const KYC_TONES: Record<KycStatus, Tone> = {
   needs_info: "warn",
   verified: "good",
   rejected: "bad",
+  revoked: "bad",
 };
 
 /** A status code shown as a coloured pill ("pending_approval" → "Pending approval"). */

@@ -137,6 +137,10 @@ class Web3Chain(ABC):
         latest = await self._run(lambda w3: w3.eth.block_number)
         return max(latest - self._confirmations, 0)
 
+    async def block_timestamp(self, number: int) -> int:
+        """When block `number` was mined, in seconds since the Unix epoch."""
+        return int(await self._run(lambda w3: w3.eth.get_block(number)["timestamp"]))
+
     async def balance(self, address: Address) -> int:
         """The address's native balance in wei."""
         return int(await self._run(lambda w3: w3.eth.get_balance(to_checksum_address(address))))
@@ -288,3 +292,15 @@ class Web3Chain(ABC):
         except self.reverts as error:
             return revert_reason(error)
         return f"{REVERTED} (on chain, in block {block})"
+
+    async def receipt(self, tx_hash: TxHash) -> Receipt | None:
+        """The mined transaction's receipt, its logs decoded (None if the node knows no mined
+        transaction by that hash); TransactionReverted, with the receipt, if it reverted."""
+        try:
+            mined = await self._run(lambda w3: w3.eth.get_transaction_receipt(HexStr(tx_hash)))
+        except TransactionNotFound:
+            return None
+        if mined["status"] != 1:
+            reason = f"{REVERTED} (on chain, in block {mined['blockNumber']})"
+            raise TransactionReverted(reason, to_receipt(mined))
+        return to_receipt(mined)

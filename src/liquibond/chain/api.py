@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Awaitable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 
+from liquibond.chain.custody import CustodyService, deliver_soon, read_deposit
 from liquibond.chain.models import TokenizedBond, Wallet, WalletCustody
 from liquibond.chain.port import Address
 from liquibond.chain.runtime import lifespan
@@ -21,20 +22,27 @@ from liquibond.chain.schemas import (
     SettlementOut,
     SiweChallenge,
     SiweRequest,
+    TokenDepositOut,
+    TokenDepositRequest,
     TokenOut,
+    TokenWithdrawalOut,
+    TokenWithdrawalRequest,
+    TransferOut,
     WalletLink,
     WalletOut,
 )
 from liquibond.chain.service import ChainComponents, offer_document_uri, term_sheet, tokenize
-from liquibond.chain.settlement import reconcile, retry_failed
+from liquibond.chain.settlement import reconcile, retry_failed, unwind_failed
+from liquibond.chain.transfers import ZERO_ADDRESS, transfers_page
 from liquibond.chain.venue import offer_document_hash
 from liquibond.identity.deps import CurrentPrincipal, require_role
 from liquibond.identity.models import Role
 from liquibond.identity.service import Principal
 from liquibond.instruments.models import Instrument
 from liquibond.instruments.service import InstrumentService
-from liquibond.platform.errors import ServiceUnavailable, not_found
+from liquibond.platform.errors import Forbidden, ServiceUnavailable, not_found
 from liquibond.platform.routing import Session, TransactionalRoute, Uow
+from liquibond.platform.schemas import Page, PageCursor, PageLimit
 from liquibond.platform.uow import UnitOfWork
 
 _T = TypeVar("_T")
@@ -95,7 +103,8 @@ def _wallet_out(components: ChainComponents, wallet: Wallet) -> WalletOut:
         custody=WalletCustody(wallet.custody),
         category=wallet.category,
         country=wallet.country,
-        listed=wallet.network_id == components.network_id,
+        listed=wallet.network_id == components.network_id and wallet.frozen_at is None,
+        frozen_at=wallet.frozen_at,
         created_at=wallet.created_at,
     )
 
@@ -220,6 +229,18 @@ async def retry_settlement(
     return SettlementOut.model_validate(row)
 
 
+@chain.post(
+    "/chain/settlements/{trade_id}/unwind",
+    responses={409: {"description": "Not failed"}, 422: {"description": "Cannot unwind yet"}},
+)
+async def unwind_settlement(
+    trade_id: uuid.UUID, admin: Admin, components: Chain, uow: Uow
+) -> SettlementOut:
+    """Reverse a failed trade in the ledger: the buyer's cash back, the units to the seller."""
+    row = await _outside_request(uow, unwind_failed(components, admin.user_id, trade_id))
+    return SettlementOut.model_validate(row)
+
+
 @chain.post("/chain/reconcile")
 async def reconcile_now(_: Admin, components: Chain, uow: Uow) -> list[BreakOut]:
     """Compare every wallet's tokens with the ledger now; the breaks still open after it."""
@@ -239,3 +260,153 @@ async def _outside_request(uow: UnitOfWork, flow: Awaitable[_T]) -> _T:
 
 
 routers = [chain]
+
+
+# -- self-custody: tokens to and from the wallets I linked -------------------------------------
+
+
+@chain.post(
+    "/wallets/withdrawals",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        404: {"description": "The bond is not tokenized"},
+        409: {"description": "The identity registry does not list the wallet yet"},
+        422: {"description": "Not a wallet I linked, or not that many units available"},
+    },
+)
+async def withdraw_tokens(
+    body: TokenWithdrawalRequest,
+    principal: CurrentPrincipal,
+    components: Chain,
+    session: Session,
+    background: BackgroundTasks,
+) -> TokenWithdrawalOut:
+    """Withdraw units of a tokenized bond to a wallet I linked: they leave my available balance
+    at once (in self-custody they cannot be sold here) and reach the wallet when the chain
+    confirms the delivery (`confirmed`); a delivery that keeps failing gives them back
+    (`failed`)."""
+    row = await CustodyService(session).withdraw(
+        principal.user_id,
+        body.instrument_id,
+        body.wallet,
+        body.quantity,
+        network_id=components.network_id,
+    )
+    background.add_task(deliver_soon, components)
+    return TokenWithdrawalOut.model_validate(row)
+
+
+@chain.get("/wallets/withdrawals")
+async def list_my_withdrawals(
+    principal: CurrentPrincipal,
+    _: Chain,
+    session: Session,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> Page[TokenWithdrawalOut]:
+    """My withdrawals of tokens to linked wallets, newest first."""
+    rows, next_cursor = await CustodyService(session).withdrawals(
+        principal.user_id, limit=limit, cursor=cursor
+    )
+    return Page[TokenWithdrawalOut](
+        items=[TokenWithdrawalOut.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@chain.post(
+    "/wallets/deposits",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        404: {"description": "The bond is not tokenized"},
+        409: {"description": "Credited already, or not confirmed yet"},
+        422: {"description": "Unknown or reverted transaction, or not a deposit of mine"},
+    },
+)
+async def deposit_tokens(
+    body: TokenDepositRequest, principal: CurrentPrincipal, components: Chain, uow: Uow
+) -> list[TokenDepositOut]:
+    """Report a transaction that sent a tokenized bond from a wallet I linked to my custodial
+    wallet (an ERC-20 `transfer`): each such transfer in it is credited back to my available
+    balance once, up to what I hold in self-custody (any more is flagged for operations)."""
+    receipt, confirmed_block = await _outside_request(uow, read_deposit(components, body.tx_hash))
+    rows = await CustodyService(uow.session).credit_deposit(
+        principal.user_id, body.instrument_id, receipt, confirmed_block
+    )
+    return [TokenDepositOut.model_validate(row) for row in rows]
+
+
+@chain.get("/wallets/deposits")
+async def list_my_deposits(
+    principal: CurrentPrincipal,
+    _: Chain,
+    session: Session,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> Page[TokenDepositOut]:
+    """My deposits of tokens from linked wallets, newest first."""
+    rows, next_cursor = await CustodyService(session).deposits(
+        principal.user_id, limit=limit, cursor=cursor
+    )
+    return Page[TokenDepositOut](
+        items=[TokenDepositOut.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@chain.get("/chain/deposits/flagged")
+async def get_flagged_deposits(_: Operations, __: Chain, session: Session) -> list[TokenDepositOut]:
+    """Deposits that brought more tokens than their sender had withdrawn: the rest sits in the
+    custodial wallet, outside the ledger, until operations resolve it."""
+    rows = await CustodyService(session).flagged_deposits()
+    return [TokenDepositOut.model_validate(row) for row in rows]
+
+
+@chain.get(
+    "/instruments/{instrument_id}/token/transfers",
+    responses={
+        403: {"description": "Not the bond's issuer, an admin or compliance"},
+        404: {"description": "The bond is not tokenized"},
+    },
+)
+async def list_token_transfers(
+    instrument_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    components: Chain,
+    session: Session,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> Page[TransferOut]:
+    """A tokenized bond's Transfer history on chain as indexed so far (its mints, burns and
+    transfers), newest first: for the bond's issuer, admins and compliance."""
+    instrument = await InstrumentService(session).get(principal, instrument_id)
+    allowed = principal.has_role(Role.ADMIN, Role.COMPLIANCE)
+    if not allowed and instrument.issuer_id != principal.user_id:
+        raise Forbidden(
+            code="chain.not_issuer",
+            detail="Only the bond's issuer, admins and compliance see its transfers.",
+        )
+    token = await components.service(session).token(instrument_id)
+    if token is None:
+        raise not_found("token")
+    rows, owners, next_cursor = await transfers_page(session, token, limit=limit, cursor=cursor)
+    return Page[TransferOut](
+        items=[
+            TransferOut(
+                block=row.block,
+                block_time=row.block_time,
+                tx_hash=row.tx_hash,
+                log_index=row.log_index,
+                kind="mint"
+                if row.sender == ZERO_ADDRESS
+                else "burn"
+                if row.receiver == ZERO_ADDRESS
+                else "transfer",
+                sender=row.sender,
+                sender_user_id=owners.get(row.sender),
+                receiver=row.receiver,
+                receiver_user_id=owners.get(row.receiver),
+                amount=row.amount,
+            )
+            for row in rows
+        ],
+        next_cursor=next_cursor,
+    )

@@ -5,8 +5,15 @@ on chain as a settlement instruction. The instruction is `pending` until a DvP b
 (`submitted`), and `settled` once the chain confirms its `Settled` event, or once the chain
 says its settlement id is spent (a confirmation that was dropped, then found). A batch that
 reverts, or whose confirmation never came, puts it back to `pending` to be retried; after
-`MAX_ATTEMPTS` tries it `failed` and waits in the breaks queue for operations, who may
-`retry` it (after, say, a forced transfer fixed the seller's wallet) or `write_off` it.
+`MAX_ATTEMPTS` tries it `failed` and is `unwound`: compensating ledger entries give the buyer
+its cash back and the seller its units, and it shows in the breaks queue. Where the buyer no
+longer holds the units to give back, it stays `failed` for operations, who may `retry` it
+(after, say, a forced transfer fixed the seller's wallet), `unwind` it once they can, or
+`write_off` it.
+
+The seller's proceeds of such a trade wait in the ledger (settling) until its instruction
+is `settled` or `written_off`, when they are paid, or `unwound`, when they go back to the buyer
+(:mod:`liquibond.chain.cash_leg`).
 
 The settlement id is spent before any token moves and at most once (the DvP contract's rule),
 so however often an instruction is retried or its confirmation repeated, it settles once.
@@ -28,6 +35,7 @@ class SettlementStatus(StrEnum):
     SUBMITTED = "submitted"  # in a transaction sent to the chain
     SETTLED = "settled"  # confirmed on chain
     FAILED = "failed"  # out of tries: in the breaks queue
+    UNWOUND = "unwound"  # given up: the ledger reversed the trade
     WRITTEN_OFF = "written_off"  # operations settled it outside the venue's chain flow
 
 
@@ -40,6 +48,7 @@ class SettlementStep(StrEnum):
     FAIL = "fail"  # reverted on its last try
     RETRY = "retry"  # operations put a failed one back
     WRITE_OFF = "write_off"
+    UNWIND = "unwind"  # reverse the trade in the ledger; the chain never moved its units
     REISSUE = "reissue"  # a rebuilt chain minted the ledger's holdings, this trade included
 
 
@@ -52,6 +61,7 @@ SETTLEMENT_TRANSITIONS: Mapping[tuple[SettlementStatus, SettlementStep], Settlem
     (S.SUBMITTED, SettlementStep.FAIL): S.FAILED,
     (S.FAILED, SettlementStep.RETRY): S.PENDING,
     (S.FAILED, SettlementStep.WRITE_OFF): S.WRITTEN_OFF,
+    (S.FAILED, SettlementStep.UNWIND): S.UNWOUND,
     # A confirmation that arrives late, for an instruction already put back or failed:
     # the chain is the judge of whether the id is spent.
     (S.PENDING, SettlementStep.CONFIRM): S.SETTLED,

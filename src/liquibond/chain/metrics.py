@@ -25,8 +25,13 @@ class ChainMetrics:
             "Wallets whose tokens differ from the ledger at the last reconciliation",
             registry=registry,
         )
+        self.transfer_lag = Gauge(
+            "liquibond_chain_transfer_lag_blocks",
+            "Blocks the Transfer indexer has still to read (of the token furthest behind)",
+            registry=registry,
+        )
 
     def unregister(self) -> None:
         """Take the collectors off the registry."""
-        for collector in (self.settled, self.failed, self.breaks):
+        for collector in (self.settled, self.failed, self.breaks, self.transfer_lag):
             self._registry.unregister(collector)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,7 +41,9 @@ class WalletCustody(StrEnum):
 
 class Wallet(IdPrimaryKey, CreatedAt, Base):
     """A user's wallet; `network_id` is the network whose identity registry lists it (None
-    until the registrar has listed it there)."""
+    until the registrar has listed it there). A frozen wallet (its owner's KYC was revoked:
+    see :mod:`liquibond.chain.identity`) keeps the current network's id, so that the registrar
+    leaves it alone, but is delisted there and frozen on every token since `frozen_at`."""
 
     __tablename__ = "chain_wallets"
 
@@ -51,6 +54,7 @@ class Wallet(IdPrimaryKey, CreatedAt, Base):
     category: Mapped[int]
     country: Mapped[int]
     network_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chain_networks.id"))
+    frozen_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index(
@@ -102,9 +106,23 @@ class TokenizedBond(CreatedAt, Base):
     updated_at: Mapped[datetime | None]
 
 
+class CashToken(CreatedAt, Base):
+    """The permissioned cash token of a currency on a network, deployed when on-chain
+    settlement first pays in that currency. It carries only the cash leg of a DvP batch: the
+    settlement job mints it to the buyers for what they pay and burns it from every wallet
+    of the batch afterwards, so between runs no wallet holds any (the cash is in the ledger)."""
+
+    __tablename__ = "chain_cash_tokens"
+
+    network_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chain_networks.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(ForeignKey("assets.code"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), unique=True)
+    deploy_tx: Mapped[str] = mapped_column(String(66))
+
+
 class ChainSettlement(IdPrimaryKey, CreatedAt, Base):
     """A trade's token leg, to settle on chain (see :mod:`liquibond.chain.lifecycle`; `status`
-    changes only through :func:`~liquibond.chain.lifecycle.next_settlement_status`). Its DvP
+    changes only through :func:`~liquibond.chain.cash_leg.advance`). Its DvP
     settlement id is the trade id, so the chain settles each trade at most once."""
 
     __tablename__ = "chain_settlements"
@@ -174,3 +192,165 @@ class SiweNonce(Base):
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class CustodyWithdrawal(IdPrimaryKey, CreatedAt, Base):
+    """Units of a tokenized bond a user withdrew to a wallet they linked (see
+    :mod:`liquibond.chain.custody_lifecycle`; `status` changes only through
+    :func:`~liquibond.chain.custody_lifecycle.next_withdrawal_status`). The ledger holds them
+    in self-custody from the start; the DvP delivers them free of payment under a settlement
+    id derived from the withdrawal's id, so the chain delivers each withdrawal at most once."""
+
+    __tablename__ = "chain_withdrawals"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    #: The linked wallet the tokens go to.
+    wallet: Mapped[str] = mapped_column(String(42))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: The chain's block when its last try was sent (where to look for it if its answer is lost).
+    submitted_block: Mapped[int | None] = mapped_column(BigInteger)
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime | None]
+    #: When it was confirmed, or failed and its units went back.
+    completed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_chain_withdrawals_user_id_id", "user_id", "id"),)
+
+
+class CustodyDeposit(IdPrimaryKey, CreatedAt, Base):
+    """A Transfer of a tokenized bond from a user's linked wallet to their custodial wallet,
+    credited back to their available balance (up to what they held in self-custody; the rest
+    is `flagged` for operations). One row per log, so no transfer is credited twice."""
+
+    __tablename__ = "chain_deposits"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int]
+    block: Mapped[int] = mapped_column(BigInteger)
+    #: The linked wallet the tokens came from.
+    wallet: Mapped[str] = mapped_column(String(42))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    #: Units moved from self-custody back to the available balance (at most `quantity`).
+    credited: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+
+    __table_args__ = (
+        Index("uq_chain_deposits_tx_hash_log_index", "tx_hash", "log_index", unique=True),
+        Index("ix_chain_deposits_user_id_id", "user_id", "id"),
+    )
+
+
+class TokenTransfer(IdPrimaryKey, Base):
+    """A `Transfer` event of a tokenized bond's token, as the indexer read it from the chain
+    (a mint comes from, a burn goes to, the zero address). One row per log: re-reading a
+    block never stores it twice."""
+
+    __tablename__ = "chain_transfers"
+
+    network_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chain_networks.id"))
+    token: Mapped[str] = mapped_column(String(42))
+    block: Mapped[int] = mapped_column(BigInteger)
+    #: When the block was mined (the node's timestamp).
+    block_time: Mapped[datetime]
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int]
+    sender: Mapped[str] = mapped_column(String(42))
+    receiver: Mapped[str] = mapped_column(String(42))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index(
+            "uq_chain_transfers_network_id_tx_hash_log_index",
+            "network_id",
+            "tx_hash",
+            "log_index",
+            unique=True,
+        ),
+        Index("ix_chain_transfers_network_id_token_block", "network_id", "token", "block"),
+    )
+
+
+class TransferCursor(Base):
+    """How far the indexer has read a token's Transfer events on a network: every block up
+    to `block` is indexed (a token starts at its deployment block, so its mints are in)."""
+
+    __tablename__ = "chain_transfer_cursors"
+
+    network_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chain_networks.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(42), primary_key=True)
+    block: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
+class FreezeStatus(StrEnum):
+    """Where the chain is with a revoked investor's wallets (see :mod:`.identity`)."""
+
+    FREEZING = "freezing"  # KYC revoked: to delist and freeze on chain
+    FROZEN = "frozen"  # delisted from the registry and frozen on every token
+    THAWING = "thawing"  # verified again: to unfreeze and list again
+    THAWED = "thawed"  # listed and unfrozen again
+
+
+class InvestorFreeze(CreatedAt, Base):
+    """An investor whose KYC was revoked, and what the chain has done about it. `status`
+    changes only through :func:`liquibond.chain.identity.advance`; `network_id` and `tokens`
+    say where and on how many tokens the last freeze or thaw was applied."""
+
+    __tablename__ = "chain_investor_freezes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    revoked_at: Mapped[datetime]
+    network_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chain_networks.id"))
+    tokens: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime | None]
+
+
+class SupplyKind(StrEnum):
+    """Which way a supply change moves a token's supply."""
+
+    MINT = "mint"  # units issued in the ledger (an auction's allotments)
+    BURN = "burn"  # units retired in the ledger (a redemption or call)
+
+
+class SupplyStatus(StrEnum):
+    """Where a supply change is (see :mod:`.supply`)."""
+
+    PENDING = "pending"  # recorded from its cause; not yet looked at on chain
+    SUBMITTED = "submitted"  # its mints or burns are being sent
+    APPLIED = "applied"  # the token holds what the ledger says
+    SKIPPED = "skipped"  # the bond was not tokenized: a later tokenization includes it
+
+
+class SupplyChange(IdPrimaryKey, CreatedAt, Base):
+    """Units of a bond that entered or left the ledger after (perhaps) its tokenization, and
+    the mints or burns that made its token follow; one per cause (`auction:{id}`,
+    `redemption:{corporate action id}`). `status` changes only through
+    :func:`liquibond.chain.supply.advance`."""
+
+    __tablename__ = "chain_supply_changes"
+
+    cause: Mapped[str] = mapped_column(String(100), unique=True)
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    #: Units the cause moved in the ledger (a burn: those the chain held beyond the ledger).
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Units the venue minted or burned for it (the rest a tokenization had minted already),
+    #: and to or from which wallets.
+    chain_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    deliveries: Mapped[dict[str, Any] | None]
+    token: Mapped[str | None] = mapped_column(String(42))
+    #: The block from which the token shows the change.
+    block: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime | None]
+    applied_at: Mapped[datetime | None]

@@ -109,6 +109,10 @@ class Chain(Protocol):
         """The latest block (on an RPC node: the latest with the configured confirmations)."""
         ...
 
+    async def block_timestamp(self, number: int) -> int:
+        """When block `number` was mined, in seconds since the Unix epoch (UTC)."""
+        ...
+
     async def balance(self, address: Address) -> int:
         """The address's native balance in wei (for gas)."""
         ...
@@ -137,4 +141,10 @@ class Chain(Protocol):
     ) -> list[ChainEvent]:
         """Decoded events the contracts at `addresses` emitted in the inclusive block range, in
         chain order; ValueError if it spans more than MAX_EVENT_SPAN blocks."""
+        ...
+
+    async def receipt(self, tx_hash: TxHash) -> Receipt | None:
+        """The receipt of a mined transaction, its events decoded; None if the chain knows no
+        mined transaction by that hash (unknown, or still waiting to be mined);
+        TransactionReverted, with the receipt, if it reverted."""
         ...

@@ -1,7 +1,9 @@
 """The chain's part of the app's lifespan: start the configured chain adapter, put the venue's
 contracts on it (re-issuing from the ledger where the chain forgot them), give every newly
-verified investor a custodial wallet, and run the chain's jobs: list new wallets in the
-identity registry, settle trades in tokenized bonds on chain, reconcile chain and ledger."""
+verified investor a custodial wallet, record KYC revocations and supply changes, and run the
+chain's jobs: list new wallets in the identity registry, freeze revoked investors' wallets,
+mint and burn what auctions and redemptions changed, settle trades in tokenized bonds on
+chain, reconcile chain and ledger."""
 
 from __future__ import annotations
 
@@ -13,16 +15,19 @@ from collections.abc import AsyncIterator
 import structlog
 from fastapi import FastAPI
 
+from liquibond.chain import identity, supply
+from liquibond.chain.custody import process_withdrawals
 from liquibond.chain.keystore import LocalKeystore
 from liquibond.chain.metrics import ChainMetrics
 from liquibond.chain.port import Chain, Signer
 from liquibond.chain.service import ChainComponents, register_pending, start
 from liquibond.chain.settlement import reconcile, settle_due
+from liquibond.chain.transfers import transfer_job
 from liquibond.chain.venue import Venue
 from liquibond.config import Settings
 from liquibond.platform.crypto import FieldCipher
 from liquibond.platform.jobs import Job, scheduled
-from liquibond.platform.outbox import Event, EventBus, idempotent_consumer
+from liquibond.platform.outbox import ConsumerBody, Event, EventBus, idempotent_consumer
 from liquibond.platform.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -77,19 +82,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings,
             metrics=metrics,
         )
+        # Subscribed before the venue starts: an event relayed meanwhile must not go unheard.
+        consumers: list[tuple[str, str, ConsumerBody]] = [
+            ("kyc.verified.v1", WALLET_CONSUMER, functools.partial(_give_wallet, chain)),
+            ("kyc.revoked.v1", identity.REVOKED_CONSUMER, identity.record_revocation),
+            ("kyc.verified.v1", identity.VERIFIED_CONSUMER, identity.record_verification),
+            ("auction.settled.v1", supply.ALLOTMENT_CONSUMER, supply.record_allotment),
+            ("corporate_action.paid.v1", supply.REDEMPTION_CONSUMER, supply.record_redemption),
+        ]
+        bus: EventBus = app.state.bus
+        for pattern, name, body in consumers:
+            bus.subscribe(pattern, idempotent_consumer(app.state.database, name, body))
         await start(chain)
+        # A rebuilt chain listed every wallet again: freeze the revoked before anything moves.
+        await identity.sync_freezes(chain)
         if settings.demo_mode:
             from liquibond.demo import tokenize_demo_bond  # the demo builds on every domain
 
             await tokenize_demo_bond(chain)
         app.state.chain = chain
-        bus: EventBus = app.state.bus
-        bus.subscribe(
-            "kyc.verified.v1",
-            idempotent_consumer(
-                app.state.database, WALLET_CONSUMER, functools.partial(_give_wallet, chain)
-            ),
-        )
         jobs = [
             Job(
                 "chain.registrar",
@@ -97,15 +108,31 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 functools.partial(register_pending, chain),
             ),
             Job(
+                "chain.identity",
+                settings.chain_interval_seconds,
+                functools.partial(identity.sync_freezes, chain),
+            ),
+            Job(
+                "chain.supply",
+                settings.chain_interval_seconds,
+                functools.partial(supply.apply_supply_changes, chain),
+            ),
+            Job(
                 "chain.settlement",
                 settings.chain_settlement_interval_seconds,
                 functools.partial(settle_due, chain),
+            ),
+            Job(
+                "chain.custody",
+                settings.chain_settlement_interval_seconds,
+                functools.partial(process_withdrawals, chain),
             ),
             Job(
                 "chain.reconcile",
                 settings.chain_reconcile_interval_seconds,
                 functools.partial(reconcile, chain),
             ),
+            transfer_job(chain),
         ]
         async with scheduled(jobs):
             yield

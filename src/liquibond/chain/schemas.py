@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from liquibond.chain.custody_lifecycle import DepositStatus, WithdrawalStatus
 from liquibond.chain.lifecycle import SettlementStatus
 from liquibond.chain.models import WalletCustody
 from liquibond.platform.schemas import RequestModel, ResponseModel
@@ -36,6 +37,9 @@ class WalletOut(ResponseModel):
     category: int = Field(description="The investor category the identity registry records")
     country: int = Field(description="ISO 3166-1 numeric")
     listed: bool = Field(description="Whether the current network's identity registry lists it")
+    frozen_at: datetime | None = Field(
+        description="When it was frozen and delisted (its owner's KYC was revoked); null: never"
+    )
     created_at: datetime
 
 
@@ -107,3 +111,73 @@ class WalletLink(RequestModel):
 
     message: str = Field(max_length=4_000)
     signature: str = Field(max_length=200, description="The personal_sign signature, 0x-hex")
+
+
+class TokenWithdrawalRequest(RequestModel):
+    """Withdraw units of a tokenized bond from the venue's custody to a wallet I linked."""
+
+    instrument_id: uuid.UUID
+    wallet: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{40}$",
+        description="A wallet I linked, once the identity registry lists it",
+    )
+    quantity: int = Field(gt=0, le=10**12, description="Units of the bond")
+
+
+class TokenWithdrawalOut(ResponseModel):
+    """A withdrawal of tokens to one of my linked wallets."""
+
+    id: uuid.UUID
+    instrument_id: uuid.UUID
+    wallet: str = Field(description="The linked wallet the tokens go to")
+    quantity: int
+    status: WithdrawalStatus = Field(
+        description="`pending` and `submitted` on the way, `confirmed` in the wallet, `failed`: "
+        "the units are back in my available balance"
+    )
+    attempts: int
+    tx_hash: str | None = Field(description="The transaction that delivered it (or last tried)")
+    block: int | None
+    last_error: str | None = Field(description="Why the last try failed")
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class TokenDepositRequest(RequestModel):
+    """A transaction of mine that sent tokens from a linked wallet to my custodial wallet."""
+
+    instrument_id: uuid.UUID
+    tx_hash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="The transaction's hash")
+
+
+class TokenDepositOut(ResponseModel):
+    """Tokens sent from a linked wallet back to the venue's custody, and what was credited."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    instrument_id: uuid.UUID
+    tx_hash: str
+    log_index: int = Field(description="The Transfer's position in the transaction's logs")
+    block: int
+    wallet: str = Field(description="The linked wallet the tokens came from")
+    quantity: int = Field(description="Units transferred")
+    credited: int = Field(description="Units back in the available balance")
+    status: DepositStatus = Field(
+        description="`flagged`: it brought more than was withdrawn; operations look at the rest"
+    )
+    created_at: datetime
+
+
+class TransferOut(ResponseModel):
+    """A Transfer of a tokenized bond's token, as the indexer read it from the chain."""
+
+    block: int
+    block_time: datetime = Field(description="When its block was mined")
+    tx_hash: str
+    log_index: int = Field(description="Its position in the block's logs")
+    kind: str = Field(description="`mint`, `burn` or `transfer`")
+    sender: str = Field(description="The wallet the units left (the zero address for a mint)")
+    sender_user_id: uuid.UUID | None = Field(description="Whose wallet that is, if a user's")
+    receiver: str = Field(description="The wallet the units reached (the zero address: a burn)")
+    receiver_user_id: uuid.UUID | None = Field(description="Whose wallet that is, if a user's")
+    amount: int = Field(description="Units moved")

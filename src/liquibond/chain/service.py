@@ -13,7 +13,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.chain import siwe
+from liquibond.chain.cash_leg import advance
 from liquibond.chain.keystore import LocalKeystore
 from liquibond.chain.lifecycle import (
     IN_FLIGHT,
     SettlementStatus,
     SettlementStep,
-    next_settlement_status,
 )
 from liquibond.chain.metrics import ChainMetrics
 from liquibond.chain.models import (
@@ -55,6 +55,7 @@ from liquibond.identity.service import Credentials, IdentityService, Principal
 from liquibond.instruments.models import Instrument, InstrumentStatus
 from liquibond.instruments.service import InstrumentService
 from liquibond.kyc.service import KycChecks
+from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import LedgerService
 from liquibond.platform.audit import record_audit
 from liquibond.platform.db import Database, utcnow
@@ -69,8 +70,16 @@ log = structlog.get_logger(__name__)
 #: How long a Sign-In with Ethereum message may be signed and sent back.
 SIWE_TTL = timedelta(minutes=10)
 
-#: Trades one run gives instructions per bond, and instructions one DvP batch settles.
+#: How long the breaks queue shows an unwound trade.
+UNWOUND_SHOWN_FOR = timedelta(days=7)
+
+#: Instructions one trade-by-trade DvP batch (`settleBatch`) settles: the contract's limit.
 MAX_INSTRUCTIONS = 500
+
+#: Trades one netted DvP batch may carry (and one run instructs per bond): the contract bounds
+#: a batch's deliveries, not its trades, and netting more trades among the same wallets costs
+#: no more gas.
+MAX_NETTED_TRADES = 5_000
 
 
 def investor_id(user_id: uuid.UUID) -> bytes:
@@ -129,6 +138,15 @@ class ChainService:
         )
         return {wallet.user_id: wallet for wallet in await self._session.scalars(query)}
 
+    async def first_linked(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Wallet]:
+        """The oldest wallet each of these users linked, by user (those who linked one)."""
+        query = (
+            select(Wallet)
+            .where(Wallet.user_id.in_(set(user_ids)), Wallet.custody == WalletCustody.LINKED.value)
+            .order_by(Wallet.created_at.desc())
+        )
+        return {wallet.user_id: wallet for wallet in await self._session.scalars(query)}
+
     async def custodial_wallets(
         self, user_ids: Collection[uuid.UUID], country: int
     ) -> dict[uuid.UUID, Wallet]:
@@ -172,9 +190,9 @@ class ChainService:
 
     async def instruct(self, token: TokenizedBond, *, up_to: int | None = None) -> int:
         """Give the bond's trades after the last instructed one (up to trade `up_to`, and at
-        most :data:`MAX_INSTRUCTIONS`) their settlement instructions, in trade order; how many."""
+        most :data:`MAX_NETTED_TRADES`) their settlement instructions, in trade order; how many."""
         trades = await OrderService(self._session).trades_after(
-            token.instrument_id, token.instructed_trade_seq, limit=MAX_INSTRUCTIONS
+            token.instrument_id, token.instructed_trade_seq, limit=MAX_NETTED_TRADES
         )
         trades = [t for t in trades if up_to is None or t.trade_seq <= up_to]
         for trade in trades:
@@ -205,8 +223,8 @@ class ChainService:
             ChainSettlement.trade_seq <= trade_seq,
             ChainSettlement.status.in_([status.value for status in IN_FLIGHT]),
         )
-        for row in await self._session.scalars(query):
-            advance(row, SettlementStep.REISSUE, last_error=None)
+        rows = list(await self._session.scalars(query))
+        await advance(self._session, rows, SettlementStep.REISSUE, last_error=None)
 
     async def siwe_challenge(
         self, user_id: uuid.UUID, address: str, *, domain: str, uri: str, chain_id: int
@@ -297,9 +315,14 @@ class ChainService:
         return await self._session.scalar(query)
 
     async def failed_settlements(self) -> list[ChainSettlement]:
-        """Instructions out of tries, oldest first."""
+        """Instructions out of tries, oldest first: those still failed, and those unwound in
+        the last week."""
         query = select(ChainSettlement).where(
-            ChainSettlement.status == SettlementStatus.FAILED.value
+            or_(
+                ChainSettlement.status == SettlementStatus.FAILED.value,
+                (ChainSettlement.status == SettlementStatus.UNWOUND.value)
+                & (ChainSettlement.updated_at >= utcnow() - UNWOUND_SHOWN_FOR),
+            )
         )
         return list(await self._session.scalars(query.order_by(ChainSettlement.created_at)))
 
@@ -317,22 +340,6 @@ class ChainService:
         return list(await self._session.scalars(select(TokenizedBond)))
 
 
-def advance(row: ChainSettlement, step: SettlementStep, **changes: object) -> None:
-    """Move a settlement instruction along its lifecycle (the one place its status changes)."""
-    target = next_settlement_status(SettlementStatus(row.status), step)
-    if target is None:
-        raise Conflict(
-            code="chain.settlement_state",
-            detail=f"A settlement that is {row.status} cannot {step.value}.",
-        )
-    row.status = target.value
-    row.updated_at = utcnow()
-    if target is SettlementStatus.SETTLED:
-        row.settled_at = row.updated_at
-    for name, value in changes.items():
-        setattr(row, name, value)
-
-
 def _category(roles: frozenset[Role]) -> int:
     if Role.ISSUER in roles:
         return InvestorCategory.ISSUER
@@ -341,7 +348,7 @@ def _category(roles: frozenset[Role]) -> int:
     return InvestorCategory.RETAIL
 
 
-def _identity(wallet: Wallet) -> Identity:
+def listing_identity(wallet: Wallet) -> Identity:
     return Identity(
         Address(wallet.address), investor_id(wallet.user_id), wallet.country, wallet.category
     )
@@ -428,16 +435,19 @@ async def _deploy_and_reissue(
             t.instrument_id: await _holdings(uow.session, instruments[t.instrument_id])
             for t in tokens
         }
+        linked = await chain.service(uow.session).first_linked(
+            {user_id for snap in holdings.values() for user_id, _ in snap.self_custody}
+        )
     holders = {user_id for snap in holdings.values() for user_id, _ in snap.held}
     wallets = await _give_wallets(chain, holders)
     async with UnitOfWork(chain.database, write=False) as uow:
         everyone = await chain.service(uow.session).unlisted(None)
 
     contracts = await venue.deploy_contracts(operator)
-    await venue.register([_identity(wallet) for wallet in everyone])
+    await venue.register([listing_identity(wallet) for wallet in everyone])
     deployed = {
         token.instrument_id: await _deploy_and_mint(
-            venue, instruments[token.instrument_id], holdings[token.instrument_id], wallets
+            venue, instruments[token.instrument_id], holdings[token.instrument_id], wallets, linked
         )
         for token in tokens
     }
@@ -497,15 +507,17 @@ async def _deploy_and_reissue(
 
 @dataclass(frozen=True, slots=True)
 class Holdings:
-    """Who holds a bond per the ledger, as of its trade numbered `trade_seq`."""
+    """Who holds a bond per the ledger, as of its trade numbered `trade_seq`: in the venue's
+    custody (`held`), and withdrawn to the holders' own linked wallets (`self_custody`)."""
 
     held: list[tuple[uuid.UUID, int]]
     trade_seq: int
+    self_custody: list[tuple[uuid.UUID, int]] = field(default_factory=list)
 
     @property
     def units(self) -> int:
         """All units held."""
-        return sum(units for _, units in self.held)
+        return sum(units for _, units in [*self.held, *self.self_custody])
 
 
 async def _give_wallets(
@@ -524,13 +536,23 @@ async def _holdings(session: AsyncSession, instrument: Instrument) -> Holdings:
     """The bond's holders and the trade they reflect (read in one snapshot: a trade moves
     units and numbers itself in one commit)."""
     trade_seq = await OrderService(session).last_trade_seq(instrument.id)
-    return Holdings(await LedgerService(session).holders(instrument.isin), trade_seq)
+    ledger = LedgerService(session)
+    return Holdings(
+        await ledger.holders(instrument.isin),
+        trade_seq,
+        await ledger.holders(instrument.isin, (Bucket.SELF_CUSTODY,)),
+    )
 
 
 async def _deploy_and_mint(
-    venue: Venue, instrument: Instrument, holdings: Holdings, wallets: Mapping[uuid.UUID, Wallet]
+    venue: Venue,
+    instrument: Instrument,
+    holdings: Holdings,
+    wallets: Mapping[uuid.UUID, Wallet],
+    linked: Mapping[uuid.UUID, Wallet],
 ) -> tuple[Receipt, Holdings]:
-    """Deploy the bond's token and mint each holder's units to their custodial wallet."""
+    """Deploy the bond's token and mint each holder's units to their custodial wallet, and
+    their units in self-custody (a rebuilt chain forgot them) to a linked wallet of theirs."""
     receipt = await venue.deploy_token(
         instrument.name,
         instrument.isin,
@@ -539,6 +561,7 @@ async def _deploy_and_mint(
     )
     assert receipt.contract_address is not None
     allocations = [(Address(wallets[user].address), units) for user, units in holdings.held]
+    allocations += [(Address(linked[user].address), units) for user, units in holdings.self_custody]
     await venue.mint(receipt.contract_address, allocations)
     return receipt, holdings
 
@@ -557,7 +580,7 @@ async def list_unlisted(chain: ChainComponents) -> int:
     async with UnitOfWork(chain.database, write=False) as uow:
         pending = await chain.service(uow.session).unlisted(network_id)
     if pending:
-        await chain.venue.register([_identity(wallet) for wallet in pending])
+        await chain.venue.register([listing_identity(wallet) for wallet in pending])
         async with UnitOfWork(chain.database) as uow:
             await chain.service(uow.session).mark_listed([w.id for w in pending], network_id)
             await uow.commit()
@@ -586,9 +609,13 @@ async def tokenize(
                     f"{instrument.status}.",
                 )
             snap = await _holdings(uow.session, instrument)
-        wallets = await _give_wallets(chain, [user_id for user_id, _ in snap.held])
+        from liquibond.chain import identity  # it builds on this module
+
+        holders = [user_id for user_id, _ in snap.held]
+        wallets = await _give_wallets(chain, holders)
         await list_unlisted(chain)
-        receipt, _ = await _deploy_and_mint(chain.venue, instrument, snap, wallets)
+        frozen = await identity.hold_open(chain, holders)  # a revoked holder's units mint too
+        receipt, _ = await _deploy_and_mint(chain.venue, instrument, snap, wallets, {})
         assert receipt.contract_address is not None
         async with UnitOfWork(chain.database) as uow:
             token = TokenizedBond(
@@ -603,6 +630,7 @@ async def tokenize(
                 tokenized_by=principal.user_id,
             )
             uow.session.add(token)
+            await InstrumentService(uow.session).settle_on_chain(instrument.id)
             details = {
                 "instrument_id": str(instrument.id),
                 "isin": instrument.isin,
@@ -620,4 +648,5 @@ async def tokenize(
             )
             record_event(uow.session, "chain.tokenized.v1", details)
             await uow.commit()
+        await identity.apply_freezes(chain, frozen)  # ... and freeze again, on this token too
         return token

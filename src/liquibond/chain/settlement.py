@@ -1,8 +1,10 @@
 """The settlement saga and reconciliation: trades in tokenized bonds settle their token leg on
 chain, in DvP batches; a reconciliation compares every wallet's tokens with its ledger holdings.
 
-A trade settles in the ledger when it executes (the ledger is the book of record); its token
-leg follows. Each run of :func:`settle_due`, under the chain lock:
+A trade moves the buyer's cash and units in the ledger when it executes (the ledger is the
+book of record), but the seller's proceeds wait, settling, until its token leg is delivered
+on chain; an instruction out of tries is unwound (:mod:`liquibond.chain.cash_leg`). Each run
+of :func:`settle_due`, under the chain lock:
 
 1. finds what happened to instructions a previous run submitted but never heard back about
    (a dropped confirmation, a crash): the chain says whether their settlement id is spent;
@@ -23,12 +25,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from eth_utils.crypto import keccak
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liquibond.chain.cash_leg import advance
+from liquibond.chain.cash_token import cash_token, fund, sweep
+from liquibond.chain.custody import self_custody_differences, units_leaving
 from liquibond.chain.lifecycle import (
     IN_FLIGHT,
     SettlementStatus,
@@ -36,14 +42,20 @@ from liquibond.chain.lifecycle import (
     after_revert,
 )
 from liquibond.chain.models import ChainBreak, ChainSettlement, TokenizedBond
-from liquibond.chain.netting import Leg, net
+from liquibond.chain.netting import Delivery, Leg, net
 from liquibond.chain.port import MAX_EVENT_SPAN, Address, Call, TransactionReverted
-from liquibond.chain.service import MAX_INSTRUCTIONS, ChainComponents, advance, list_unlisted
+from liquibond.chain.service import (
+    MAX_INSTRUCTIONS,
+    MAX_NETTED_TRADES,
+    ChainComponents,
+    list_unlisted,
+)
+from liquibond.chain.venue import MAX_BATCH
 from liquibond.instruments.service import InstrumentService
-from liquibond.ledger.service import LedgerService
+from liquibond.ledger.service import InsufficientFunds, LedgerService
 from liquibond.platform.audit import record_audit
 from liquibond.platform.db import utcnow
-from liquibond.platform.errors import not_found
+from liquibond.platform.errors import Conflict, Unprocessable, not_found
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.service import OrderService
 
@@ -66,6 +78,14 @@ class RunReport:
     retried: int = 0
     failed: int = 0
 
+    def __add__(self, other: RunReport) -> RunReport:
+        return RunReport(
+            self.instructed + other.instructed,
+            self.settled + other.settled,
+            self.retried + other.retried,
+            self.failed + other.failed,
+        )
+
 
 async def settle_due(chain: ChainComponents) -> RunReport:
     """One run of the settlement saga (see the module docstring)."""
@@ -86,15 +106,23 @@ async def _recover_submitted(chain: ChainComponents) -> int:
         stranded = await _in_status(uow.session, [SettlementStatus.SUBMITTED])
     if not stranded:
         return 0
+    if _on_chain_cash(chain):  # a run cut off between funding and sweeping its cash legs
+        async with UnitOfWork(chain.database, write=False) as uow:
+            people = {p for row in stranded for p in (row.seller_id, row.buyer_id)}
+            found_wallets = await chain.service(uow.session).find_custodial(people)
+        for token in (await _cash_tokens(chain)).values():
+            await sweep(chain.venue, token, [Address(w.address) for w in found_wallets.values()])
     spent = {row.id: await _is_spent(chain, _spent_id(row)) for row in stranded}
     found = await _find_transactions(chain, [row for row in stranded if spent[row.id]])
     async with UnitOfWork(chain.database) as uow:
         for row in await _in_status(uow.session, [SettlementStatus.SUBMITTED]):
             if spent.get(row.id):
                 tx_hash, block = found.get(_spent_id(row), (None, None))
-                advance(row, SettlementStep.CONFIRM, tx_hash=tx_hash, block=block)
+                await advance(
+                    uow.session, [row], SettlementStep.CONFIRM, tx_hash=tx_hash, block=block
+                )
             elif row.id in spent:
-                advance(row, after_revert(row.attempts), last_error="no confirmation came")
+                await _revert(uow.session, row, "no confirmation came")
         await uow.commit()
     return sum(spent.values())
 
@@ -157,14 +185,28 @@ async def _settle_pending(chain: ChainComponents) -> RunReport:
     async with UnitOfWork(chain.database, write=False) as uow:
         if not await _in_status(uow.session, [SettlementStatus.PENDING], limit=1):
             return RunReport()
+    cash = await _cash_tokens(chain) if _on_chain_cash(chain) else {}
+    netting = chain.settings.chain_settlement_netting and not cash
     async with UnitOfWork(chain.database) as uow:
-        pending = await _in_status(uow.session, [SettlementStatus.PENDING], limit=MAX_INSTRUCTIONS)
+        pending = await _in_status(
+            uow.session,
+            [SettlementStatus.PENDING],
+            limit=MAX_NETTED_TRADES if netting else MAX_INSTRUCTIONS,
+        )
         if not pending:
             return RunReport()
         tokens = {t.instrument_id: t for t in await chain.service(uow.session).tokens()}
         people = {row.seller_id for row in pending} | {row.buyer_id for row in pending}
         wallets = await chain.service(uow.session).custodial_wallets(
             people, chain.settings.chain_country
+        )
+        trades = (
+            {
+                t.id: t
+                for t in await OrderService(uow.session).trades_by_id([r.trade_id for r in pending])
+            }
+            if cash
+            else {}
         )
         legs = {
             row.id: (
@@ -173,57 +215,150 @@ async def _settle_pending(chain: ChainComponents) -> RunReport:
                 Address(wallets[row.seller_id].address),
                 Address(wallets[row.buyer_id].address),
                 row.quantity,
-                _ZERO,
-                0,
+                *(
+                    (cash[trades[row.trade_id].currency], trades[row.trade_id].dirty_amount)
+                    if cash
+                    else (_ZERO, 0)
+                ),
             )
             for row in pending
         }
         order = [row.id for row in pending]
-        deliveries = (
-            net(
-                Leg(
-                    tokens[row.instrument_id].address,
-                    wallets[row.seller_id].address,
-                    wallets[row.buyer_id].address,
-                    row.quantity,
-                )
-                for row in pending
-            )
-            if chain.settings.chain_settlement_netting and len(pending) > 1
-            else []
+        deliveries = _netted(order, legs) if netting and len(order) > 1 else []
+        while len(deliveries) > MAX_BATCH:  # too spread out for one transaction: fewer trades
+            order = order[: len(order) // 2]
+            deliveries = _netted(order, legs)
+        batch = _batch_of(order, legs) if deliveries else None
+        submitting = [row for row in pending if row.id in set(order)]
+        await advance(
+            uow.session,
+            submitting,
+            SettlementStep.SUBMIT,
+            submitted_block=await chain.venue.chain.block_number(),
+            batch_id=None if batch is None else "0x" + batch.hex(),
         )
-        batch = batch_id([row.trade_id for row in pending]) if deliveries else None
-        submitted_block = await chain.venue.chain.block_number()
-        for row in pending:
-            advance(
-                row,
-                SettlementStep.SUBMIT,
-                submitted_block=submitted_block,
-                attempts=row.attempts + 1,
-                batch_id=None if batch is None else "0x" + batch.hex(),
-            )
+        for row in submitting:
+            row.attempts += 1
         await uow.commit()
     await list_unlisted(chain)  # a buyer new to the chain is listed before tokens reach it
-    dvp = chain.venue.require_contracts().dvp
-    call = (
-        Call(
-            "DvP",
-            dvp,
-            "settleNet",
-            (batch, len(order), [(d.token, d.sender, d.receiver, d.amount) for d in deliveries]),
-        )
-        if batch is not None
-        else Call("DvP", dvp, "settleBatch", ([legs[i] for i in order],))
-    )
     try:
-        receipt = await chain.venue.chain.send(
-            call, sender=chain.venue.require_contracts().operator
-        )
-    except TransactionReverted as batch_reverted:
+        await _fund_cash_legs(chain, [legs[i] for i in order])
+        if batch is not None:
+            return await _send_netted(chain, order, legs, batch, deliveries)
+        return await _send_batch(chain, order, legs)
+    finally:
+        await _sweep(chain, cash.values(), [legs[i] for i in order])
+
+
+def _netted(
+    order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[Any, ...]]
+) -> list[Delivery]:
+    """The legs of these instructions netted per participant into the fewest deliveries."""
+    return net(Leg(legs[i][1], legs[i][2], legs[i][3], legs[i][4]) for i in order)
+
+
+def _batch_of(order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[Any, ...]]) -> bytes:
+    """The DvP id of these instructions netted together (see :func:`batch_id`)."""
+    return batch_id(uuid.UUID(bytes=bytes(legs[i][0])[-16:]) for i in order)
+
+
+async def _send_batch(
+    chain: ChainComponents, order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[Any, ...]]
+) -> RunReport:
+    """Settle trade by trade in one `settleBatch` (one id each); if it reverts, one at a time."""
+    contracts = chain.venue.require_contracts()
+    call = Call("DvP", contracts.dvp, "settleBatch", ([legs[i] for i in order],))
+    try:
+        receipt = await chain.venue.chain.send(call, sender=contracts.operator)
+    except TransactionReverted as reverted:
         if len(order) == 1:
-            return await _record_revert(chain, order[0], batch_reverted.reason)
+            return await _record_revert(chain, order[0], reverted.reason)
         return await _settle_one_by_one(chain, order, legs)
     return await _record_settled(chain, order, receipt.tx_hash, receipt.block)
+
+
+async def _send_netted(
+    chain: ChainComponents,
+    order: Sequence[uuid.UUID],
+    legs: Mapping[uuid.UUID, tuple[Any, ...]],
+    batch: bytes,
+    deliveries: Sequence[Delivery],
+) -> RunReport:
+    """Settle a netted batch in one `settleNet`. If it reverts, each half is netted and sent on
+    its own, and so on down to single trades: the trades that can settle do, and the few that
+    cannot are found in a logarithmic number of tries, not one transaction per trade."""
+    contracts = chain.venue.require_contracts()
+    moves = [(d.token, d.sender, d.receiver, d.amount) for d in deliveries]
+    call = Call("DvP", contracts.dvp, "settleNet", (batch, len(order), moves))
+    try:
+        receipt = await chain.venue.chain.send(call, sender=contracts.operator)
+    except TransactionReverted as reverted:
+        if len(order) == 1:
+            return await _record_revert(chain, order[0], reverted.reason)
+        middle = len(order) // 2
+        report = RunReport()
+        for half in (order[:middle], order[middle:]):
+            report += await _retry_netted(chain, half, legs)
+        return report
+    return await _record_settled(chain, order, receipt.tx_hash, receipt.block)
+
+
+async def _retry_netted(
+    chain: ChainComponents, order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[Any, ...]]
+) -> RunReport:
+    """Send part of a reverted netted batch as a batch of its own (a single trade spends its
+    own id), recording first which id its rows now try."""
+    deliveries = _netted(order, legs)
+    batch = _batch_of(order, legs) if len(order) > 1 else None
+    async with UnitOfWork(chain.database) as uow:
+        for row in await _by_ids(uow.session, order):
+            row.batch_id = None if batch is None else "0x" + batch.hex()
+        await uow.commit()
+    if batch is None:
+        return await _send_batch(chain, order, legs)
+    return await _send_netted(chain, order, legs, batch, deliveries)
+
+
+def _on_chain_cash(chain: ChainComponents) -> bool:
+    return chain.settings.chain_settlement_mode == "onchain"
+
+
+async def _cash_tokens(chain: ChainComponents) -> dict[str, Address]:
+    """Each tokenized bond's currency's cash token (deployed the first time it is needed)."""
+    assert chain.network_id is not None
+    async with UnitOfWork(chain.database, write=False) as uow:
+        tokens = await chain.service(uow.session).tokens()
+        currencies = {
+            instrument.currency
+            for instrument in await InstrumentService(uow.session).find(
+                ids=[t.instrument_id for t in tokens]
+            )
+        }
+        ledger = LedgerService(uow.session)
+        scales = {currency: (await ledger.asset(currency)).scale for currency in currencies}
+    return {
+        currency: await cash_token(chain.database, chain.venue, chain.network_id, currency, scale)
+        for currency, scale in scales.items()
+    }
+
+
+async def _fund_cash_legs(chain: ChainComponents, legs: Iterable[tuple[Any, ...]]) -> None:
+    """Give each buyer the cash tokens its legs pay, per currency (on-chain mode)."""
+    needs: dict[Address, dict[Address, int]] = defaultdict(lambda: defaultdict(int))
+    for *_, buyer, _units, cash, amount in legs:
+        if amount:
+            needs[cash][buyer] += amount
+    for cash, wallets in needs.items():
+        await fund(chain.venue, cash, wallets)
+
+
+async def _sweep(
+    chain: ChainComponents, cash_tokens: Iterable[Address], legs: Iterable[tuple[Any, ...]]
+) -> None:
+    """Burn the cash tokens the legs' wallets hold once their batch is over (on-chain mode)."""
+    wallets = {wallet for leg in legs for wallet in (leg[2], leg[3])}
+    for token in cash_tokens:
+        await sweep(chain.venue, token, wallets)
 
 
 def batch_id(trade_ids: Iterable[uuid.UUID]) -> bytes:
@@ -233,14 +368,14 @@ def batch_id(trade_ids: Iterable[uuid.UUID]) -> bytes:
 
 
 async def _settle_one_by_one(
-    chain: ChainComponents, order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[object, ...]]
+    chain: ChainComponents, order: Sequence[uuid.UUID], legs: Mapping[uuid.UUID, tuple[Any, ...]]
 ) -> RunReport:
     contracts = chain.venue.require_contracts()
     async with UnitOfWork(chain.database) as uow:  # each now spends its own trade's id
         for row in await _by_ids(uow.session, order):
             row.batch_id = None
         await uow.commit()
-    settled = retried = failed = 0
+    report = RunReport()
     for instruction in order:
         try:
             receipt = await chain.venue.chain.send(
@@ -248,17 +383,10 @@ async def _settle_one_by_one(
                 sender=contracts.operator,
             )
         except TransactionReverted as reverted:
-            report = await _record_revert(chain, instruction, reverted.reason)
-            settled, retried, failed = (
-                settled + report.settled,
-                retried + report.retried,
-                failed + report.failed,
-            )
+            report += await _record_revert(chain, instruction, reverted.reason)
             continue
-        settled += (
-            await _record_settled(chain, [instruction], receipt.tx_hash, receipt.block)
-        ).settled
-    return RunReport(settled=settled, retried=retried, failed=failed)
+        report += await _record_settled(chain, [instruction], receipt.tx_hash, receipt.block)
+    return report
 
 
 async def _record_settled(
@@ -266,8 +394,9 @@ async def _record_settled(
 ) -> RunReport:
     async with UnitOfWork(chain.database) as uow:
         rows = await _by_ids(uow.session, ids)
-        for row in rows:
-            advance(row, SettlementStep.CONFIRM, tx_hash=tx_hash, block=block, last_error=None)
+        await advance(
+            uow.session, rows, SettlementStep.CONFIRM, tx_hash=tx_hash, block=block, last_error=None
+        )
         await uow.commit()
     return RunReport(settled=len(rows))
 
@@ -276,24 +405,58 @@ async def _record_revert(chain: ChainComponents, instruction: uuid.UUID, reason:
     async with UnitOfWork(chain.database) as uow:
         [row] = await _by_ids(uow.session, [instruction])
         if "already used" in reason and await _is_spent(chain, _spent_id(row)):
-            advance(row, SettlementStep.CONFIRM, last_error=None)  # an earlier try did settle
+            # an earlier try did settle
+            await advance(uow.session, [row], SettlementStep.CONFIRM, last_error=None)
             await uow.commit()
             return RunReport(settled=1)
-        step = after_revert(row.attempts)
-        advance(row, step, last_error=reason[:500])
-        if step is SettlementStep.FAIL:
-            await record_audit(
-                uow.session,
-                actor_id=None,
-                action="chain.settlement_failed",
-                target=f"trade:{row.trade_id}",
-                payload={"attempts": row.attempts, "reason": row.last_error},
-            )
+        step = await _revert(uow.session, row, reason)
         await uow.commit()
     log.warning(
         "chain.settlement_reverted", trade_id=str(row.trade_id), reason=reason, step=step.value
     )
     return RunReport(failed=1) if step is SettlementStep.FAIL else RunReport(retried=1)
+
+
+async def _revert(session: AsyncSession, row: ChainSettlement, reason: str) -> SettlementStep:
+    """Put a submitted instruction back for another try, or, out of tries, fail and unwind it
+    (see :func:`unwind`); the step taken."""
+    step = after_revert(row.attempts)
+    await advance(session, [row], step, last_error=reason[:500])
+    if step is SettlementStep.FAIL:
+        await record_audit(
+            session,
+            actor_id=None,
+            action="chain.settlement_failed",
+            target=f"trade:{row.trade_id}",
+            payload={"attempts": row.attempts, "reason": row.last_error},
+        )
+        await unwind(session, row, actor_id=None)
+    return step
+
+
+async def unwind(
+    session: AsyncSession, row: ChainSettlement, *, actor_id: uuid.UUID | None
+) -> bool:
+    """Reverse a failed trade in the ledger (the chain never delivered it); whether it could.
+    Where the buyer no longer holds the units, it stays failed for operations, its proceeds
+    still settling; the reason goes in `last_error`."""
+    try:
+        async with session.begin_nested():
+            await advance(session, [row], SettlementStep.UNWIND)
+    except InsufficientFunds:
+        await session.refresh(row)
+        row.last_error = (
+            f"{row.last_error or 'failed'}; not unwound: the buyer no longer holds the units"
+        )[:500]
+        return False
+    await record_audit(
+        session,
+        actor_id=actor_id,
+        action="chain.settlement_unwound",
+        target=f"trade:{row.trade_id}",
+        payload={"reason": row.last_error},
+    )
+    return True
 
 
 async def _in_status(
@@ -327,13 +490,39 @@ async def retry_failed(
         )
         if row is None:
             raise not_found("settlement")
-        advance(row, SettlementStep.RETRY, attempts=0)
+        await advance(uow.session, [row], SettlementStep.RETRY, attempts=0)
         await record_audit(
             uow.session,
             actor_id=actor_id,
             action="chain.settlement_retried",
             target=f"trade:{trade_id}",
         )
+        await uow.commit()
+        return row
+
+
+async def unwind_failed(
+    chain: ChainComponents, actor_id: uuid.UUID, trade_id: uuid.UUID
+) -> ChainSettlement:
+    """Unwind a failed instruction whose automatic unwind could not run (the buyer now holds
+    the units again). 409 `chain.settlement_state` unless failed, 422
+    `chain.unwind_blocked` while the buyer still lacks the units."""
+    async with chain.lock, UnitOfWork(chain.database) as uow:
+        row = await uow.session.scalar(
+            select(ChainSettlement).where(ChainSettlement.trade_id == trade_id)
+        )
+        if row is None:
+            raise not_found("settlement")
+        if row.status == SettlementStatus.FAILED and await _is_spent(chain, _spent_id(row)):
+            raise Conflict(
+                code="chain.settlement_spent",
+                detail="The chain settled this trade after all; retry it to record that.",
+            )
+        if not await unwind(uow.session, row, actor_id=actor_id):
+            raise Unprocessable(
+                code="chain.unwind_blocked",
+                detail="The buyer does not hold the trade's units available to give back.",
+            )
         await uow.commit()
         return row
 
@@ -360,8 +549,8 @@ async def reconcile(chain: ChainComponents) -> list[Difference]:
         if chain.network_id is None:
             return []
         async with UnitOfWork(chain.database, write=False, snapshot=True) as uow:
-            expected = await _expected_holdings(chain, uow.session)
-        differences = []
+            expected = await expected_holdings(chain, uow.session)
+            differences = await self_custody_differences(chain, uow.session)
         for (instrument_id, token), wallets in expected.items():
             for wallet, (user_id, units) in wallets.items():
                 on_chain = await chain.venue.balance_of(Address(token), Address(wallet))
@@ -373,11 +562,12 @@ async def reconcile(chain: ChainComponents) -> list[Difference]:
     return differences
 
 
-async def _expected_holdings(
+async def expected_holdings(
     chain: ChainComponents, session: AsyncSession
 ) -> dict[tuple[uuid.UUID, str], dict[str, tuple[uuid.UUID | None, int]]]:
-    """Per tokenized bond, each wallet's expected tokens: its owner's ledger units, less
-    bought and plus sold units whose token leg is still to settle."""
+    """Per tokenized bond, each custodial wallet's expected tokens: its owner's ledger units,
+    less bought and plus sold units whose token leg is still to settle, plus units withdrawn
+    to a linked wallet that have not left yet."""
     service = chain.service(session)
     tokens = await service.tokens()
     instruments = {
@@ -391,9 +581,11 @@ async def _expected_holdings(
         units: dict[uuid.UUID, int] = defaultdict(int)
         for user_id, held in await ledger.holders(instruments[token.instrument_id].isin):
             units[user_id] += held
-        for seller, buyer, quantity in await _unsettled_legs(session, trading, token):
+        for seller, buyer, quantity in await unsettled_legs(session, trading, token):
             units[buyer] -= quantity
             units[seller] += quantity
+        for user_id, leaving in (await units_leaving(session, token.instrument_id, units)).items():
+            units[user_id] += leaving
         wallets = await service.find_custodial(units.keys())
         expected[(token.instrument_id, token.address)] = {
             (wallets[user_id].address if user_id in wallets else _ZERO): (user_id, held)
@@ -403,7 +595,7 @@ async def _expected_holdings(
     return expected
 
 
-async def _unsettled_legs(
+async def unsettled_legs(
     session: AsyncSession, trading: OrderService, token: TokenizedBond
 ) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
     in_flight = await session.execute(

@@ -141,6 +141,47 @@ class Venue:
         """All units of a token."""
         return int(await self.chain.read(Call("BondToken", token, "totalSupply")))
 
+    async def burn(self, token: Address, allocations: Sequence[tuple[Address, int]]) -> None:
+        """Burn units from wallets (frozen or delisted ones too), up to MAX_BATCH per
+        transaction."""
+        venue = self.require_contracts()
+        for batch in _batches(allocations):
+            call = Call(
+                "BondToken",
+                token,
+                "batchBurn",
+                ([wallet for wallet, _ in batch], [units for _, units in batch]),
+            )
+            await self.chain.send(call, sender=venue.operator)
+
+    async def is_listed(self, wallet: Address) -> bool:
+        """Whether the identity registry lists the wallet (it may hold and move tokens)."""
+        registry = self.require_contracts().registry
+        return bool(
+            await self.chain.read(Call("IdentityRegistry", registry, "isVerified", (wallet,)))
+        )
+
+    async def delist(self, wallets: Sequence[Address]) -> None:
+        """Remove listed wallets from the identity registry (one transaction each: the
+        registry has no batch form of it)."""
+        venue = self.require_contracts()
+        for wallet in wallets:
+            call = Call("IdentityRegistry", venue.registry, "deleteIdentity", (wallet,))
+            await self.chain.send(call, sender=venue.operator)
+
+    async def is_frozen(self, token: Address, wallet: Address) -> bool:
+        """Whether the wallet is frozen on the token (it can neither send nor receive)."""
+        return bool(await self.chain.read(Call("BondToken", token, "isFrozen", (wallet,))))
+
+    async def set_frozen(self, token: Address, wallets: Sequence[Address], frozen: bool) -> None:
+        """Freeze (or unfreeze) wallets on a token, up to MAX_BATCH per transaction."""
+        venue = self.require_contracts()
+        for batch in _batches(wallets):
+            call = Call(
+                "BondToken", token, "batchSetAddressFrozen", (list(batch), [frozen] * len(batch))
+            )
+            await self.chain.send(call, sender=venue.operator)
+
 
 def _clip(text: str, max_bytes: int) -> str:
     """`text` cut to fit a Vyper `String[max_bytes]` without splitting a character."""

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from liquibond.corporate_actions.models import CorporateAction, Entitlement
 from liquibond.corporate_actions.rules import ActionKind, ActionStatus
-from liquibond.corporate_actions.runtime import lifespan
+from liquibond.corporate_actions.runtime import lifespan, register
 from liquibond.corporate_actions.schemas import (
     ActionCreate,
     ActionDetail,
@@ -110,8 +110,9 @@ async def run_corporate_action(
     action_id: uuid.UUID, principal: Admin, session: Session, request: Request
 ) -> ActionDetail:
     """Do now whatever is due today for the event (admins); running it again changes
-    nothing more, so nobody is ever paid twice."""
-    service = CorporateActionService(session)
+    nothing more, so nobody is ever paid twice. A `held` event (its register on chain
+    disagreed with the ledger's) has its registers compared again, once reconciled."""
+    service = CorporateActionService(session, register(request.app))
     await service.run(action_id, trade_date(), principal, _policy(request))
     await record_audit(
         session,

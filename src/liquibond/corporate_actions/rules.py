@@ -65,6 +65,9 @@ class ActionStatus(StrEnum):
     """Where an event is in its life."""
 
     SCHEDULED = "scheduled"
+    # A second register (a tokenized bond's, on chain) disagreed with the ledger's at the
+    # record date: nobody is entitled until operations reconcile them and run it again.
+    HELD = "held"
     ENTITLED = "entitled"  # the register was read: who gets what is fixed
     PAID = "paid"
     DEFAULTED = "defaulted"  # the issuer could not pay in full, so nobody was paid
@@ -75,6 +78,7 @@ class Step(StrEnum):
     """What happens to an event."""
 
     ENTITLE = "entitle"
+    HOLD = "hold"
     PAY = "pay"
     DEFAULT = "default"
     CANCEL = "cancel"
@@ -84,6 +88,10 @@ S = ActionStatus
 
 TRANSITIONS: dict[tuple[ActionStatus, Step], ActionStatus] = {
     (S.SCHEDULED, Step.ENTITLE): S.ENTITLED,
+    (S.SCHEDULED, Step.HOLD): S.HELD,
+    (S.HELD, Step.HOLD): S.HELD,  # run again, and the registers still disagree
+    (S.HELD, Step.ENTITLE): S.ENTITLED,
+    (S.HELD, Step.CANCEL): S.CANCELLED,
     (S.ENTITLED, Step.PAY): S.PAID,
     (S.ENTITLED, Step.DEFAULT): S.DEFAULTED,
     (S.SCHEDULED, Step.CANCEL): S.CANCELLED,
@@ -91,7 +99,9 @@ TRANSITIONS: dict[tuple[ActionStatus, Step], ActionStatus] = {
 }
 
 #: Statuses with work still to do.
-OPEN_STATUSES = frozenset({S.SCHEDULED, S.ENTITLED})
+OPEN_STATUSES = frozenset({S.SCHEDULED, S.HELD, S.ENTITLED})
+#: Statuses whose register is still to be read.
+UNREAD = frozenset({S.SCHEDULED, S.HELD})
 
 
 def next_status(current: ActionStatus, step: Step) -> ActionStatus | None:

@@ -1,6 +1,8 @@
 """Corporate actions' part of the app's lifespan: the job that announces the schedule's
 coupons and redemptions and runs every event with a step due (see
-:mod:`liquibond.corporate_actions.service`), every `corporate_actions_interval_seconds`."""
+:mod:`liquibond.corporate_actions.service`), every `corporate_actions_interval_seconds`; and
+the second register it checks tokenized bonds' events against: the chain's, when the venue
+runs on one."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import structlog
 from fastapi import FastAPI
 
 from liquibond.config import Settings
+from liquibond.corporate_actions.register import Register, RegisterNotReady
 from liquibond.corporate_actions.service import VENUE, CorporateActionService, Policy
 from liquibond.platform.db import Database
 from liquibond.platform.jobs import Job, background_job
@@ -20,23 +23,45 @@ from liquibond.valuation.service import trade_date
 log = structlog.get_logger(__name__)
 
 
+def register(app: FastAPI) -> Register | None:
+    """The register of tokenized bonds on the venue's chain (None when the chain is off)."""
+    chain = getattr(app.state, "chain", None)
+    if chain is None:
+        return None
+    from liquibond.chain.register import ChainRegister  # only a venue on a chain needs it
+
+    return ChainRegister(chain)
+
+
 def _job(app: FastAPI) -> Job:
     settings: Settings = app.state.settings
     return Job(
         "corporate-actions",
         settings.corporate_actions_interval_seconds,
-        functools.partial(run_due, app.state.database, Policy.from_settings(settings)),
+        functools.partial(_run_job, app, Policy.from_settings(settings)),
     )
+
+
+async def _run_job(app: FastAPI, policy: Policy) -> int:
+    # The chain's lifespan may start after this one: its register is looked up at each run.
+    return await run_due(app.state.database, policy, register=register(app))
 
 
 #: Runs the corporate-actions job in the background while the app serves.
 lifespan = background_job(_job)
 
 
-async def run_due(database: Database, policy: Policy, today: date | None = None) -> int:
+async def run_due(
+    database: Database,
+    policy: Policy,
+    today: date | None = None,
+    *,
+    register: Register | None = None,
+) -> int:
     """Announce the schedules' upcoming events, then run each event with a step due on
-    `today` (default: today's Indian market date) in a transaction of its own; returns how
-    many events were run. A failing event is logged and left for the next run."""
+    `today` (default: today's Indian market date) in a transaction of its own, checking
+    tokenized bonds' registers against `register`; returns how many events were run. A
+    failing event is logged and left for the next run."""
     today = today or trade_date()
     async with UnitOfWork(database) as uow:
         announced = await CorporateActionService(uow.session).announce_schedules(today)
@@ -49,7 +74,7 @@ async def run_due(database: Database, policy: Policy, today: date | None = None)
     for action_id in due:
         try:
             async with UnitOfWork(database) as uow:
-                action = await CorporateActionService(uow.session).run(
+                action = await CorporateActionService(uow.session, register).run(
                     action_id, today, VENUE, policy, skip_locked=True
                 )
                 if action is None:
@@ -57,6 +82,10 @@ async def run_due(database: Database, policy: Policy, today: date | None = None)
                 await uow.commit()
                 ran += 1
                 log.info("corporate_actions.ran", action_id=str(action_id), status=action.status)
+        except RegisterNotReady as exc:
+            log.info(
+                "corporate_actions.register_not_ready", action_id=str(action_id), why=exc.detail
+            )
         except Exception:
             log.exception("corporate_actions.run_failed", action_id=str(action_id))
     return ran

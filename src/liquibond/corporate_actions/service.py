@@ -9,7 +9,11 @@ the order below; each step changes the event's status once (see :mod:`.rules`):
 2. once the record date has closed, the register is read: each holder's units as settled at
    its close (ledger holdings, available and locked, minus what trades settling after it
    delivered) become entitlements, with gross, tax and net -> `entitled`. The issuer's own
-   holding is left out: units it has not sold (or bought back) are owed to nobody;
+   holding is left out: units it has not sold (or bought back) are owed to nobody. Where
+   the bond has a second register (a tokenized bond's, on chain; see :mod:`.register`), it
+   is read at the same close and must agree with the ledger's holder for holder: if it does
+   not, nobody is entitled -> `held`, with the differences in the reason and the audit log,
+   until operations reconcile the two and an admin runs the event again;
 3. from the payment date, the issuer's available cash pays every entitlement, one ledger
    entry per holder (reference `ca:{action}:{user}`, the tax to the tax-withheld account); a
    redemption or call also retires every available unit to the issuance account and
@@ -30,7 +34,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,9 +46,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liquibond.analytics import INDIA_GSEC, AnalyticsError, BondTerms, get_calendar
 from liquibond.config import Settings
 from liquibond.corporate_actions.models import CorporateAction, Entitlement
+from liquibond.corporate_actions.register import CrossCheck, Register, cross_check
 from liquibond.corporate_actions.rules import (
     OPEN_STATUSES,
     REDEEMING,
+    UNREAD,
     ActionKind,
     ActionStatus,
     Amounts,
@@ -83,7 +89,7 @@ from liquibond.platform.errors import (
 from liquibond.platform.outbox import record_event
 from liquibond.platform.schemas import as_str, as_uuid, cursor_value, encode_cursor
 from liquibond.trading.settlements import units_settling_after
-from liquibond.valuation.service import instrument_terms, trade_date
+from liquibond.valuation.service import MARKET_TIME, instrument_terms, trade_date
 
 log = structlog.get_logger(__name__)
 
@@ -97,6 +103,9 @@ ANNOUNCE_DAYS = 45
 _ROLL = timedelta(days=7)
 #: Instruments whose schedules pay (their bonds are outstanding).
 _ACTIVE = (InstrumentStatus.LISTED, InstrumentStatus.SUSPENDED)
+#: Where a holder's units sit: free, locked by their orders, or withdrawn to their own wallet
+#: (still theirs, and on chain, so the chain's register counts them too).
+_HELD = (Bucket.AVAILABLE, Bucket.LOCKED, Bucket.SELF_CUSTODY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +178,12 @@ def _payout_kind(kind: str) -> str:
 
 
 class CorporateActionService:
-    """Corporate action use cases over one unit of work's session; never commits."""
+    """Corporate action use cases over one unit of work's session; never commits. With a
+    `register`, each event's register is cross-checked with it (see the module docstring)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, register: Register | None = None) -> None:
         self._session = session
+        self._register = register
 
     # -- what holders were and will be paid ---------------------------------------------------
 
@@ -438,7 +449,7 @@ class CorporateActionService:
         instrument = await self._instrument(action.instrument_id)
         bond = await self._bond(instrument)
         assert bond is not None  # events are only made for bonds that pay coupons
-        if action.status == ActionStatus.SCHEDULED and today >= action.record_date:
+        if ActionStatus(action.status) in UNREAD and today >= action.record_date:
             await self._halt_trading(action, instrument, actor)
             if entitles(action.record_date, today):
                 await self._entitle(action, bond, policy)
@@ -464,11 +475,16 @@ class CorporateActionService:
         """Read the register as settled at the close of the record date (see module
         docstring) and fix every holder's entitlement."""
         instrument = bond.instrument
-        held = dict(await LedgerService(self._session).holders(instrument.isin))
+        held = dict(await LedgerService(self._session).holders(instrument.isin, _HELD))
         unsettled = await units_settling_after(self._session, instrument.id, action.record_date)
         for user_id, units in unsettled.items():
             held[user_id] = held.get(user_id, 0) - units
         held.pop(instrument.issuer_id, None)
+        checked = await self._cross_check(action, held)
+        if not checked.agrees:
+            await self._checked(action, Step.HOLD, checked)
+            log.warning("corporate_actions.register_break", action_id=str(action.id))
+            return
         entitlements = []
         for user_id, units in sorted(held.items()):
             if units <= 0:
@@ -491,7 +507,32 @@ class CorporateActionService:
         action.units = sum(e.units for e in entitlements)
         action.gross = sum(e.gross for e in entitlements)
         action.tax = sum(e.tax for e in entitlements)
-        self._transition(action, Step.ENTITLE)
+        await self._checked(action, Step.ENTITLE, checked)
+
+    async def _cross_check(self, action: CorporateAction, held: dict[uuid.UUID, int]) -> CrossCheck:
+        """The ledger's register at the record date's close (`held`) against the bond's
+        second register, where it has one."""
+        other = None
+        if self._register is not None:
+            other = await self._register.at_close(
+                self._session, action.instrument_id, action.record_date, record_close(action)
+            )
+        return cross_check(held, other, action.issuer_id)
+
+    async def _checked(self, action: CorporateAction, step: Step, checked: CrossCheck) -> None:
+        """Take `step` once the registers were compared, auditing what the comparison found
+        (where there was a second register to compare with)."""
+        data: dict[str, Any] = {}
+        if checked.facts:
+            await record_audit(
+                self._session,
+                actor_id=None,
+                action="corporate_action.register_" + ("checked" if checked.agrees else "break"),
+                target=f"corporate_action:{action.id}",
+                payload=checked.facts,
+            )
+            data["register"] = checked.facts
+        self._transition(action, step, checked.reason, **data)
 
     async def _pay(self, action: CorporateAction, instrument: Instrument, actor: Principal) -> None:
         """Pay every entitlement from the issuer's cash, or nobody (see module docstring)."""
@@ -778,6 +819,12 @@ class CorporateActionService:
                     yield instrument
                 if cursor is None:
                     break
+
+
+def record_close(action: CorporateAction) -> datetime:
+    """The close of the event's record date: the midnight after it, market time (the job
+    reads the register once the market's date is past the record date)."""
+    return datetime.combine(action.record_date + timedelta(days=1), time(), tzinfo=MARKET_TIME)
 
 
 def _called_on(actions: Sequence[CorporateAction]) -> date | None:

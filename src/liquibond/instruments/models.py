@@ -75,6 +75,9 @@ class Instrument(IdPrimaryKey, CreatedAt, Base):
     #: Set when the issuer first failed to pay a coupon or redemption in full.
     payment_default_at: Mapped[datetime | None]
     payment_default_reason: Mapped[str | None] = mapped_column(String(500))
+    #: Set when the bond is tokenized: its trades deliver units on chain, and the seller's
+    #: proceeds wait for that delivery.
+    settles_on_chain: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         CheckConstraint("maturity_date > issue_date", name="matures_after_issue"),

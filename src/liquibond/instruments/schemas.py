@@ -284,6 +284,9 @@ class InstrumentOut(ResponseModel):
         description="When the issuer first failed to pay a coupon or redemption; null: never"
     )
     payment_default_reason: str | None
+    settles_on_chain: bool = Field(
+        description="Tokenized: trades deliver on chain and the seller is paid once they do"
+    )
     created_at: datetime
 
 
@@ -292,7 +295,10 @@ class HolderOut(ResponseModel):
 
     user_id: uuid.UUID
     display_name: str
-    units: int = Field(description="units held, including units locked in open sell orders")
+    units: int = Field(
+        description="units held, including units locked in open sell orders and units in the "
+        "holder's own wallet (self-custody)"
+    )
     percent_of_issue: Decimal = Field(description="units as a percentage of the issue size")
 
     @field_serializer("percent_of_issue")

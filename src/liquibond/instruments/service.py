@@ -146,7 +146,9 @@ class InstrumentService:
                 code="auth.forbidden_role",
                 detail="Only the bond's issuer, admins and compliance see its holders.",
             )
-        held = await LedgerService(self._session).holders(instrument.isin)
+        held = await LedgerService(self._session).holders(
+            instrument.isin, (Bucket.AVAILABLE, Bucket.LOCKED, Bucket.SELF_CUSTODY)
+        )
         cards = await user_cards(self._session, [user_id for user_id, _ in held])
         size = instrument.issue_size_units
         return HoldersOut(
@@ -354,6 +356,23 @@ class InstrumentService:
             {"instrument_id": str(instrument.id), "isin": instrument.isin, **payload},
         )
         return instrument
+
+    async def settle_on_chain(self, instrument_id: uuid.UUID) -> None:
+        """From now on the bond's trades deliver on chain (it was tokenized)."""
+        instrument = await self._session.get(Instrument, instrument_id)
+        if instrument is None:
+            raise not_found("instrument")
+        instrument.settles_on_chain = True
+        instrument.updated_at = utcnow()
+        await self._session.flush()
+
+    async def settles_on_chain(self, instrument_id: uuid.UUID) -> bool:
+        """Whether the bond's trades deliver on chain."""
+        return bool(
+            await self._session.scalar(
+                select(Instrument.settles_on_chain).where(Instrument.id == instrument_id)
+            )
+        )
 
     async def flag_payment_default(self, instrument_id: uuid.UUID, reason: str) -> Instrument:
         """Flag the issuer's failure to pay a coupon or redemption in full (the venue's own

@@ -1,4 +1,5 @@
-"""KYC HTTP API: investors' applications, the compliance queue, the provider's webhook."""
+"""KYC HTTP API: investors' applications, the compliance queue and revocations, the
+provider's webhook."""
 
 from __future__ import annotations
 
@@ -134,6 +135,23 @@ async def request_info(
     application = await service.decide(
         reviewer.user_id, application_id, KycStatus.NEEDS_INFO, reason=body.reason
     )
+    (item,) = await service.review_items([application])
+    return item
+
+
+@admin.post(
+    "/{application_id}/revoke",
+    responses={
+        403: {"description": "Not compliance or an admin, or your own application"},
+        409: {"description": "The application is not verified"},
+    },
+)
+async def revoke(
+    application_id: uuid.UUID, body: ReviewDecision, reviewer: ReviewerPrincipal, service: Kyc
+) -> KycReviewItem:
+    """Revoke a verified investor's KYC: they can no longer trade, their resting orders are
+    cancelled and their wallets delisted and frozen; they may apply again for a new review."""
+    application = await service.revoke(reviewer.user_id, application_id, reason=body.reason)
     (item,) = await service.review_items([application])
     return item
 

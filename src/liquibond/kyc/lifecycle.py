@@ -1,4 +1,8 @@
-"""The KYC status machine as an explicit transition table (pure)."""
+"""The KYC status machine as an explicit transition table (pure).
+
+A verification can be revoked by compliance. A revoked investor may apply again: their
+resubmission is a fresh application (`pending`), which compliance reviews in person (see
+`KycService.verification_request`); a rejection, unlike a revocation, is final."""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ TRANSITIONS: Final[Mapping[KycStatus | None, frozenset[KycStatus]]] = MappingPro
             {KycStatus.VERIFIED, KycStatus.REJECTED, KycStatus.NEEDS_INFO}
         ),
         KycStatus.NEEDS_INFO: frozenset({KycStatus.PENDING}),
-        KycStatus.VERIFIED: frozenset(),
+        KycStatus.VERIFIED: frozenset({KycStatus.REVOKED}),
         KycStatus.REJECTED: frozenset(),
+        KycStatus.REVOKED: frozenset({KycStatus.PENDING}),
     }
 )
 

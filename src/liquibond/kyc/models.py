@@ -24,6 +24,8 @@ class KycStatus(StrEnum):
     VERIFIED = "verified"
     REJECTED = "rejected"
     NEEDS_INFO = "needs_info"
+    #: Compliance withdrew a verification (e.g. a sanctions hit, or documents found forged).
+    REVOKED = "revoked"
 
 
 class KycTier(StrEnum):
@@ -67,6 +69,11 @@ class KycApplication(IdPrimaryKey, CreatedAt, Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     provider_outcome: Mapped[str | None] = mapped_column(String(20))
     provider_checks: Mapped[dict[str, Any] | None]
+    #: The last revocation of a verification: when, by whom and why. Kept through a
+    #: re-application, whose reviewer needs to know it (and which no provider may decide).
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    revocation_reason: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

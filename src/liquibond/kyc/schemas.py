@@ -92,10 +92,13 @@ class KycReviewItem(KycApplicationOut):
     decided_by: uuid.UUID | None
     provider_outcome: str | None
     provider_checks: dict[str, Any] | None
+    revoked_at: datetime | None = Field(description="When a verification was last revoked")
+    revoked_by: uuid.UUID | None
+    revocation_reason: str | None
 
 
 class ReviewDecision(RequestModel):
-    """A reviewer's reason for rejecting or asking for more (shown to the investor)."""
+    """A reviewer's reason for rejecting, asking for more or revoking (shown to the investor)."""
 
     reason: Reason
 

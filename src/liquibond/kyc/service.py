@@ -1,5 +1,5 @@
-"""KYC use cases: submission, compliance review, provider results, and the checks other
-domains rely on (`KycChecks.require_verified`, `KycChecks.status_of`)."""
+"""KYC use cases: submission, compliance review and revocation, provider results, and the
+checks other domains rely on (`KycChecks.require_verified`, `KycChecks.status_of`)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ _ENTERED: Final = {
     KycStatus.VERIFIED: "verified",
     KycStatus.REJECTED: "rejected",
     KycStatus.NEEDS_INFO: "needs_info",
+    KycStatus.REVOKED: "revoked",
 }
 _PROVIDER_DECISIONS: Final = {
     ProviderOutcome.VERIFIED: KycStatus.VERIFIED,
@@ -94,6 +95,9 @@ _VIEW_COLUMNS: Final = (
     "assigned_at",
     "provider_outcome",
     "provider_checks",
+    "revoked_at",
+    "revoked_by",
+    "revocation_reason",
 )
 
 
@@ -329,6 +333,27 @@ class KycService(KycChecks):
         )
         return application
 
+    async def revoke(
+        self, reviewer_id: uuid.UUID, application_id: uuid.UUID, *, reason: str
+    ) -> KycApplication:
+        """Withdraw a verification (compliance or an admin; the reason is shown to the
+        investor). `kyc.revoked.v1` tells trading to cancel their resting orders and the chain
+        to delist and freeze their wallets. They may apply again, for a review in person."""
+        application = await self._locked(application_id)
+        if application.user_id == reviewer_id:
+            raise Forbidden(
+                code="kyc.own_application", detail="You cannot revoke your own KYC verification."
+            )
+        await self._move(
+            application, KycStatus.REVOKED, actor_id=reviewer_id, via="review", reason=reason
+        )
+        application.revoked_at = application.decided_at
+        application.revoked_by = reviewer_id
+        application.revocation_reason = reason
+        # A re-application is a fresh review: whoever takes it, not the last reviewer.
+        application.assignee_id = application.assigned_at = None
+        return application
+
     async def document_for_review(
         self, reviewer_id: uuid.UUID, application_id: uuid.UUID
     ) -> tuple[KycDocument, bytes]:
@@ -359,12 +384,14 @@ class KycService(KycChecks):
     async def verification_request(
         self, application_id: uuid.UUID, attempt: int
     ) -> VerificationRequest | None:
-        """What the provider needs to check an attempt; None once the attempt is superseded."""
+        """What the provider needs to check an attempt; None once the attempt is superseded,
+        and for a re-application after a revocation, which compliance reviews in person."""
         application = await self._session.get(KycApplication, application_id)
         if (
             application is None
             or application.attempt != attempt
             or application.status != KycStatus.PENDING
+            or application.revoked_at is not None
         ):
             return None
         return VerificationRequest(

@@ -36,6 +36,12 @@ class Bucket(StrEnum):
     LOCKED = "locked"  # reserved for open orders and auction bids
     ESCROW = "escrow"  # held for a peer-to-peer deal
     PENDING_WITHDRAWAL = "pending_withdrawal"
+    #: A seller's proceeds of a trade whose token leg settles on chain, released when the
+    #: chain confirms the delivery (or returned to the buyer if it never happens).
+    SETTLING = "settling"
+    #: Units of a tokenized bond the owner withdrew to their own (linked) wallet: still
+    #: theirs, but held on chain outside the venue's custody until deposited back.
+    SELF_CUSTODY = "self_custody"
     SYSTEM = "system"  # the single bucket of a system account
 
 

@@ -8,7 +8,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liquibond.instruments.models import PRICE_SCALE
@@ -166,6 +174,9 @@ class Trade(IdPrimaryKey, CreatedAt, Base):
     trade_date: Mapped[date]
     settlement_date: Mapped[date]
     journal_entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("journal_entries.id"))
+    #: Its units deliver on chain (a tokenized bond): the seller's proceeds wait, settling,
+    #: until the chain confirms the delivery.
+    settles_on_chain: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         UniqueConstraint("instrument_id", "trade_seq", name="uq_trades_instrument_trade_seq"),

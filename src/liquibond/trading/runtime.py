@@ -1,18 +1,26 @@
-"""Trading's part of the app's lifespan: the book writers, rebuilt and checked on start, and in
-demo mode the demo's liquidity provider."""
+"""Trading's part of the app's lifespan: the book writers, rebuilt and checked on start, the
+cancelling of a revoked investor's orders, and in demo mode the demo's liquidity provider."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import uuid
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
 from liquibond.config import Settings
+from liquibond.kyc.models import KycStatus
+from liquibond.kyc.service import KycChecks
+from liquibond.platform.db import Database
+from liquibond.platform.outbox import Event, EventBus
+from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.lease import LeaseManager
 from liquibond.trading.liquidity import LiquidityProvider
 from liquibond.trading.runner import Trading
+from liquibond.trading.service import OrderService
 
 #: How long shutdown waits for the liquidity provider to finish the book in hand.
 LIQUIDITY_STOP_SECONDS = 10.0
@@ -35,6 +43,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     await trading.start()
     app.state.trading = trading
+    bus: EventBus = app.state.bus
+    bus.subscribe(
+        "kyc.revoked.v1", functools.partial(cancel_orders_of_revoked, app.state.database, trading)
+    )
     quoting: tuple[LiquidityProvider, asyncio.Task[None]] | None = None
     if settings.demo_mode and settings.demo_liquidity_interval_seconds > 0:
         provider = LiquidityProvider(app.state.database, trading, settings, app.state.credentials)
@@ -49,3 +61,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()  # nothing to cancel once it has stopped
             await asyncio.gather(task, return_exceptions=True)
         await trading.stop()
+
+
+async def cancel_orders_of_revoked(database: Database, trading: Trading, event: Event) -> None:
+    """Cancel every open order of an investor whose KYC was revoked, through the books'
+    writers. Idempotent (a redelivery finds nothing open), so it keeps no marker; skipped if
+    the investor was verified again before it ran."""
+    user_id = uuid.UUID(event.data["user_id"])
+    async with UnitOfWork(database, write=False) as uow:
+        if (await KycChecks(uow.session).status_of(user_id)).status is KycStatus.VERIFIED:
+            return
+        service = OrderService(uow.session)
+        markets = [await service.market(i) for i in await service.open_instruments(user_id)]
+    for market in markets:
+        await (await trading.writer(market)).cancel_all(user_id)

@@ -200,6 +200,9 @@ class TradeOut(ResponseModel):
     fee: int
     trade_date: date
     settlement_date: date
+    settles_on_chain: bool = Field(
+        description="The units deliver on chain (a tokenized bond); a seller is paid once they do"
+    )
     created_at: datetime
 
 

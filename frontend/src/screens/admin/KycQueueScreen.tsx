@@ -18,7 +18,7 @@ type ReviewItem = components["schemas"]["KycReviewItem"];
 type KycStatus = components["schemas"]["KycStatus"];
 type Assignee = "me" | "none";
 
-const STATUSES: readonly KycStatus[] = ["pending", "needs_info", "verified", "rejected"];
+const STATUSES: readonly KycStatus[] = ["pending", "needs_info", "verified", "rejected", "revoked"];
 const ASSIGNEES: Record<Assignee, string> = { me: "Assigned to me", none: "Unassigned" };
 
 /** The compliance queue: KYC applications by status and assignee, each reviewed in a side panel. */

@@ -17,6 +17,7 @@ import type { UserDirectory } from "../../lib/users";
 import styles from "./admin.module.css";
 import { Applicant } from "./Applicant";
 import { KycDocumentViewer } from "./KycDocumentViewer";
+import { providerOutcome, revocable } from "./kycReview";
 
 type ReviewItem = components["schemas"]["KycReviewItem"];
 type KycTier = components["schemas"]["KycTier"];
@@ -28,8 +29,8 @@ type DecisionForm = z.infer<typeof decisionSchema>;
 /** What an approval records when the reviewer adds no note (the API requires a reason). */
 const APPROVAL_NOTE = "Identity verified on review of the documents and the provider's checks.";
 
-/** Taking an application, or deciding one taken. */
-type ReviewStep = { action: "assign" } | { action: Decision; values: DecisionForm };
+/** Taking an application, deciding one taken, or revoking a verification. */
+type ReviewStep = { action: "assign" } | { action: Decision; values: DecisionForm } | { action: "revoke"; reason: string };
 
 /** What a step did, in words, for the applicant `who`. */
 function outcome(step: ReviewStep, who: string): string {
@@ -42,6 +43,8 @@ function outcome(step: ReviewStep, who: string): string {
       return `Rejected: ${who} has been told why.`;
     case "request-info":
       return `Sent back: ${who} has been asked for more information.`;
+    case "revoke":
+      return `Revoked: ${who} can no longer trade; their orders are cancelled and their wallets frozen.`;
   }
 }
 
@@ -64,6 +67,8 @@ function review(id: string, step: ReviewStep): Promise<ReviewItem> {
       return unwrap(
         api.POST("/api/v1/admin/kyc/{application_id}/request-info", { ...path, body: { reason: step.values.reason } }),
       );
+    case "revoke":
+      return unwrap(api.POST("/api/v1/admin/kyc/{application_id}/revoke", { ...path, body: { reason: step.reason } }));
   }
 }
 
@@ -85,6 +90,7 @@ export function KycReviewPanel({
 }) {
   const queryClient = useQueryClient();
   const [rejecting, setRejecting] = useState<DecisionForm | null>(null);
+  const [revoking, setRevoking] = useState(false);
   const form = useForm<DecisionForm>({
     resolver: zodResolver(decisionSchema),
     defaultValues: { reason: "", tier: suggestedTier(item) },
@@ -93,6 +99,7 @@ export function KycReviewPanel({
     mutationFn: (step: ReviewStep) => review(item.id, step),
     onSuccess: (updated, step) => {
       setRejecting(null);
+      setRevoking(false);
       onChanged(updated, outcome(step, directory?.[item.user_id]?.display_name ?? "the applicant"));
       void queryClient.invalidateQueries({ queryKey: ["admin", "kyc"] });
     },
@@ -127,12 +134,24 @@ export function KycReviewPanel({
         <Term label="PIN code">{item.pincode_masked}</Term>
         <Term label="Attempt">{item.attempt}</Term>
         <Term label="Submitted">{formatDateTime(item.submitted_at)}</Term>
-        <Term label="Provider outcome">{item.provider_outcome ? humanize(item.provider_outcome) : "Awaiting the provider"}</Term>
+        <Term label="Provider outcome">{providerOutcome(item)}</Term>
         <Term label="Assignee">
           {item.assignee_id ? <UserName id={item.assignee_id} directory={directory} /> : "Unassigned"}
         </Term>
         {item.decided_at && <Term label="Decided">{formatDateTime(item.decided_at)}</Term>}
         {item.reason && <Term label="Reason">{item.reason}</Term>}
+        {item.revoked_at && (
+          <Term label="Last revoked">
+            {formatDateTime(item.revoked_at)}
+            {item.revoked_by && (
+              <>
+                {" by "}
+                <UserName id={item.revoked_by} directory={directory} />
+              </>
+            )}
+            {item.revocation_reason && `: ${item.revocation_reason}`}
+          </Term>
+        )}
       </Terms>
 
       {item.provider_checks && Object.keys(item.provider_checks).length > 0 && (
@@ -173,7 +192,15 @@ export function KycReviewPanel({
         ))}
       </ul>
 
-      {mutation.isError && !rejecting && <ErrorState error={mutation.error} />}
+      {mutation.isError && !rejecting && !revoking && <ErrorState error={mutation.error} />}
+
+      {revocable(item, meId) && (
+        <div className={styles.actions}>
+          <button type="button" className="sell" onClick={() => setRevoking(true)} disabled={mutation.isPending}>
+            Revoke verification
+          </button>
+        </div>
+      )}
 
       {pending && !mine && (
         <div className={styles.actions}>
@@ -230,6 +257,25 @@ export function KycReviewPanel({
         >
           <p>The investor cannot resubmit after a rejection. They will see your reason:</p>
           <blockquote>{rejecting.reason}</blockquote>
+        </ConfirmDialog>
+      )}
+
+      {revoking && (
+        <ConfirmDialog
+          title="Revoke this investor's verification?"
+          danger
+          reason="required"
+          reasonLabel="Reason (shown to the investor)"
+          confirmLabel="Revoke"
+          pending={mutation.isPending}
+          error={mutation.error}
+          onConfirm={(reason) => mutation.mutate({ action: "revoke", reason: reason ?? "" })}
+          onClose={() => setRevoking(false)}
+        >
+          <p>
+            They can no longer trade: their resting orders are cancelled, and their wallets are removed from the identity
+            registry and frozen on every token. They may apply again, for a review by compliance.
+          </p>
         </ConfirmDialog>
       )}
     </Panel>

@@ -12,13 +12,32 @@ import { hasRole, useMe } from "../../lib/me";
 import styles from "../admin/admin.module.css";
 import { shortHex } from "./chain";
 import chainStyles from "./Chain.module.css";
-import { useBreaks, useNetwork, useReconcile, useRetrySettlement, type Break, type Network, type Settlement } from "./queries";
+import { useBreaks, useFlaggedDeposits, useNetwork, useReconcile, useSettlementAction, type Break, type Network, type Settlement } from "./queries";
+
+type Action = "retry" | "unwind";
+
+/** What each action does to a failed settlement, as its confirmation says. */
+const ACTIONS: Record<Action, { label: string; explains: string; done: string }> = {
+  retry: {
+    label: "Retry",
+    explains: "It goes back to the queue for the next settlement run. Retry it once what failed it is fixed.",
+    done: "goes back to the queue for the next run",
+  },
+  unwind: {
+    label: "Unwind",
+    explains:
+      "The trade is reversed in the ledger: the buyer gets back what it paid and the fees, the seller its units. The chain never delivered them.",
+    done: "is unwound",
+  },
+};
 
 /** Units on chain less units in the ledger, signed: "+100", "-2,500", "0". */
 function difference(item: Break): string {
   const units = item.chain_units - item.ledger_units;
   return `${units > 0 ? "+" : ""}${formatQuantity(units)}`;
 }
+
+type FlaggedDeposit = NonNullable<ReturnType<typeof useFlaggedDeposits>["data"]>[number];
 
 /** "1 open break", "3 open breaks". */
 const openBreaks = (count: number) => `${count} open ${count === 1 ? "break" : "breaks"}`;
@@ -41,8 +60,11 @@ export function BreaksScreen() {
   const network = useNetwork();
   const breaks = useBreaks();
   const reconcile = useReconcile();
-  const retry = useRetrySettlement();
-  const [retrying, setRetrying] = useState<Settlement | null>(null);
+  const flagged = useFlaggedDeposits();
+  const retry = useSettlementAction("retry");
+  const unwind = useSettlementAction("unwind");
+  const [acting, setActing] = useState<{ settlement: Settlement; action: Action } | null>(null);
+  const mutation = acting?.action === "unwind" ? unwind : retry;
   const [outcome, setOutcome] = useState<string | null>(null);
 
   function reconcileNow() {
@@ -54,27 +76,51 @@ export function BreaksScreen() {
 
   const failedColumns: Column<Settlement>[] = [
     { header: "Trade", rowHeader: true, cell: (settlement) => <ShortId id={settlement.trade_id} /> },
+    { header: "Status", cell: (settlement) => (settlement.status === "unwound" ? "Unwound" : "Failed") },
     { header: "Attempts", num: true, cell: (settlement) => settlement.attempts },
     { header: "Last error", className: "wrap", cell: (settlement) => settlement.last_error ?? <span className="muted">—</span> },
     { header: "Created", cell: (settlement) => formatDateTime(settlement.created_at) },
   ];
   if (isAdmin) {
     failedColumns.push({
-      header: <span className="muted">Retry</span>,
-      cell: (settlement) => (
-        <button
-          type="button"
-          onClick={() => {
-            retry.reset();
-            setOutcome(null);
-            setRetrying(settlement);
-          }}
-        >
-          Retry
-        </button>
-      ),
+      header: <span className="muted">Action</span>,
+      cell: (settlement) =>
+        settlement.status === "failed" ? (
+          <div className="page-actions">
+            {(["retry", "unwind"] as const).map((action) => (
+              <button
+                key={action}
+                type="button"
+                onClick={() => {
+                  retry.reset();
+                  unwind.reset();
+                  setOutcome(null);
+                  setActing({ settlement, action });
+                }}
+              >
+                {ACTIONS[action].label}
+              </button>
+            ))}
+          </div>
+        ) : null,
     });
   }
+
+  const depositColumns: Column<FlaggedDeposit>[] = [
+    { header: "Investor", rowHeader: true, cell: (deposit) => <ShortId id={deposit.user_id} /> },
+    { header: "Instrument", cell: (deposit) => <ShortId id={deposit.instrument_id} /> },
+    {
+      header: "Transaction",
+      cell: (deposit) => (
+        <span className={styles.mono} title={deposit.tx_hash}>
+          {shortHex(deposit.tx_hash)}
+        </span>
+      ),
+    },
+    { header: "Units sent", num: true, cell: (deposit) => formatQuantity(deposit.quantity) },
+    { header: "Credited", num: true, cell: (deposit) => formatQuantity(deposit.credited) },
+    { header: "Received", cell: (deposit) => formatDateTime(deposit.created_at) },
+  ];
 
   const breakColumns: Column<Break>[] = [
     { header: "Instrument", rowHeader: true, cell: (item) => <ShortId id={item.instrument_id} /> },
@@ -117,7 +163,7 @@ export function BreaksScreen() {
       </div>
       <ErrorNotice message={reconcile.isError ? `Could not reconcile: ${errorMessage(reconcile.error)}` : null} />
       {!isAdmin && me.data && withChain && (
-        <p className="notice">Only admins retry settlements and reconcile; you can review the queue.</p>
+        <p className="notice">Only admins retry or unwind settlements and reconcile; you can review the queue.</p>
       )}
       <Panel title="Network">
         <QueryState query={network}>
@@ -138,7 +184,19 @@ export function BreaksScreen() {
                   rows={queue?.failed_settlements ?? []}
                   rowKey={(settlement) => settlement.trade_id}
                   className={styles.topAligned}
-                  caption="Settlements out of tries, oldest first"
+                  caption="Settlements out of tries, oldest first: failed ones wait for an admin, unwound ones were reversed in the ledger"
+                />
+              )}
+            </QueryState>
+          </Panel>
+          <Panel title="Flagged deposits">
+            <QueryState query={flagged} isEmpty={(rows) => !rows?.length} empty="No flagged deposits">
+              {(rows) => (
+                <DataTable
+                  columns={depositColumns}
+                  rows={rows ?? []}
+                  rowKey={(deposit) => deposit.id}
+                  caption="Deposits that brought more units than their sender had withdrawn: the rest is outside the ledger"
                 />
               )}
             </QueryState>
@@ -157,27 +215,27 @@ export function BreaksScreen() {
           </Panel>
         </>
       )}
-      {retrying && (
+      {acting && (
         <ConfirmDialog
-          title={`Retry the settlement of trade ${shortId(retrying.trade_id)}?`}
-          confirmLabel="Retry"
-          pending={retry.isPending}
-          error={retry.error}
+          title={`${ACTIONS[acting.action].label} the settlement of trade ${shortId(acting.settlement.trade_id)}?`}
+          confirmLabel={ACTIONS[acting.action].label}
+          pending={mutation.isPending}
+          error={mutation.error}
           onConfirm={() =>
-            retry.mutate(retrying.trade_id, {
+            mutation.mutate(acting.settlement.trade_id, {
               onSuccess: () => {
-                setOutcome(`The settlement of trade ${shortId(retrying.trade_id)} goes back to the queue for the next run.`);
-                setRetrying(null);
+                setOutcome(`The settlement of trade ${shortId(acting.settlement.trade_id)} ${ACTIONS[acting.action].done}.`);
+                setActing(null);
               },
             })
           }
-          onClose={() => setRetrying(null)}
+          onClose={() => setActing(null)}
         >
           <p>
-            After {retrying.attempts} {retrying.attempts === 1 ? "attempt" : "attempts"}, it failed with:{" "}
-            <span className={styles.mono}>{retrying.last_error ?? "no error recorded"}</span>
+            After {acting.settlement.attempts} {acting.settlement.attempts === 1 ? "attempt" : "attempts"}, it failed with:{" "}
+            <span className={styles.mono}>{acting.settlement.last_error ?? "no error recorded"}</span>
           </p>
-          <p>It goes back to the queue for the next settlement run. Retry it once what failed it is fixed.</p>
+          <p>{ACTIONS[acting.action].explains}</p>
         </ConfirmDialog>
       )}
     </Page>

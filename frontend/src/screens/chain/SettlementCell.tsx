@@ -9,18 +9,20 @@ const LABELS: Record<Settlement["status"], string> = {
   settled: "Settled",
   failed: "Failed",
   written_off: "Written off",
+  unwound: "Unwound",
 };
 
 /** The tooltip of a settlement: the transaction of a settled one, the last error of a failed one. */
 function tooltip(settlement: Settlement): string | undefined {
   if (settlement.status === "settled") return settlement.tx_hash ? shortHex(settlement.tx_hash) : undefined;
+  if (settlement.status === "unwound") return "The chain never delivered: the trade was reversed in the ledger";
   if (settlement.status === "failed" || settlement.status === "written_off") return settlement.last_error ?? undefined;
   return settlement.attempts > 1 ? `Attempt ${settlement.attempts}` : undefined;
 }
 
 /**
  * A trade's token leg on chain, in a cell: "Settled" (the transaction in its tooltip), "Settling",
- * "Failed"; "—" for a trade without one.
+ * "Failed", "Unwound"; "—" for a trade without one.
  */
 export function SettlementCell({ tradeId, tradedAt }: { tradeId: string; tradedAt?: string }) {
   const settlement = useSettlement(tradeId, tradedAt);
@@ -34,7 +36,7 @@ export function SettlementCell({ tradeId, tradedAt }: { tradeId: string; tradedA
   }
   if (!settlement.data) return <span className="muted">—</span>;
   const { status } = settlement.data;
-  const className = status === "failed" || status === "written_off" ? "sell-text" : status === "settled" ? undefined : "muted";
+  const className = status === "failed" || status === "written_off" || status === "unwound" ? "sell-text" : status === "settled" ? undefined : "muted";
   return (
     <span className={className} title={tooltip(settlement.data)}>
       {LABELS[status]}

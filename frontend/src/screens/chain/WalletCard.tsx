@@ -9,10 +9,12 @@ import { custodialWallet, shortHex } from "./chain";
 import styles from "./Chain.module.css";
 import { injectedProvider, type Eip1193Provider } from "./metamask";
 import { useLinkWallet, useMyWallets, type Wallet } from "./queries";
+import { SelfCustody } from "./SelfCustody";
 
 /**
  * My wallets on the venue's chain: the custodial one and whether the identity registry lists it,
- * the wallets I linked, and linking one I hold in MetaMask (nothing without a chain).
+ * the wallets I linked, linking one I hold in MetaMask, and moving tokens to and from the wallets I
+ * linked (nothing without a chain).
  */
 export function WalletCard() {
   const wallets = useMyWallets();
@@ -33,6 +35,7 @@ export function WalletCard() {
               <h3>Wallets you hold</h3>
               {linked.length > 0 && <LinkedWallets wallets={linked} />}
               <LinkWallet />
+              {wallet && linked.length > 0 && <SelfCustody custodial={wallet} linked={linked} />}
             </>
           );
         }}

@@ -94,3 +94,47 @@ export async function linkWallet<TWallet>(provider: Eip1193Provider, steps: Link
   }
   return steps.link({ message, signature });
 }
+
+/** A transfer of a token from a wallet the user holds: the venue's chain, the token, the receiver and the units. */
+export interface TokenTransfer {
+  chainId: number;
+  token: string;
+  to: string;
+  units: number;
+  /** The wallets the user linked: the transfer must come from one of them. */
+  from: readonly string[];
+}
+
+/** ERC-20 `transfer(address,uint256)`'s selector. */
+const TRANSFER_SELECTOR = "0xa9059cbb";
+const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+/** The call data of an ERC-20 `transfer(to, units)`. */
+export function transferData(to: string, units: number): string {
+  if (!ADDRESS.test(to)) throw new RangeError(`not an address: ${to}`);
+  if (!Number.isSafeInteger(units) || units <= 0) throw new RangeError(`not a number of units: ${units}`);
+  const word = (hex: string) => hex.padStart(64, "0");
+  return `${TRANSFER_SELECTOR}${word(to.slice(2).toLowerCase())}${word(units.toString(16))}`;
+}
+
+/**
+ * Send an ERC-20 `transfer` with the provider (MetaMask): from the first account it shares that is
+ * one of the linked wallets, on the venue's chain; the transaction's hash once the wallet sent it.
+ * Errors of the provider, an account that is not linked or another chain throw as `WalletError`.
+ */
+export async function sendTokenTransfer(provider: Eip1193Provider, transfer: TokenTransfer): Promise<string> {
+  const data = transferData(transfer.to, transfer.units);
+  const accounts = await ask(provider, "eth_requestAccounts");
+  const linked = new Set(transfer.from.map((wallet) => wallet.toLowerCase()));
+  const from = Array.isArray(accounts)
+    ? accounts.find((account): account is string => typeof account === "string" && linked.has(account.toLowerCase()))
+    : undefined;
+  if (!from) throw new WalletError("MetaMask shares no wallet you linked: switch to one of them.");
+  const chainId = await ask(provider, "eth_chainId");
+  if (typeof chainId !== "string" || Number.parseInt(chainId, 16) !== transfer.chainId) {
+    throw new WalletError(`MetaMask is on another chain: switch it to chain ${transfer.chainId}.`);
+  }
+  const hash = await ask(provider, "eth_sendTransaction", [{ from, to: transfer.token, data }]);
+  if (typeof hash !== "string" || !TX_HASH.test(hash)) throw new WalletError("MetaMask answered no transaction.");
+  return hash;
+}

@@ -1,9 +1,11 @@
-/** The chain's data: the venue's network, a bond's token, a trade's settlement, my wallets (and linking one), the breaks queue, and tokenizing a bond. */
+/** The chain's data: the venue's network, a bond's token, a trade's settlement, my wallets (and linking one), the breaks queue, tokenizing a bond, and my withdrawals to and deposits from linked wallets. */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type components } from "../../api/client";
 import { ApiProblem } from "../../api/problem";
+import { BALANCES_KEY } from "../../lib/balances";
 import { useIdempotentMutation, withIdempotencyKey } from "../../lib/idempotency";
 import { isChainOff } from "./chain";
+import { onTheWay, reportDeposit } from "./custody";
 import { linkWallet, type Eip1193Provider } from "./metamask";
 
 export type Network = components["schemas"]["NetworkOut"];
@@ -12,6 +14,10 @@ export type Wallet = components["schemas"]["WalletOut"];
 export type Settlement = components["schemas"]["SettlementOut"];
 export type Breaks = components["schemas"]["BreaksOut"];
 export type Break = components["schemas"]["BreakOut"];
+export type TokenWithdrawal = components["schemas"]["TokenWithdrawalOut"];
+export type TokenWithdrawalRequest = components["schemas"]["TokenWithdrawalRequest"];
+export type TokenDeposit = components["schemas"]["TokenDepositOut"];
+export type TokenDepositRequest = components["schemas"]["TokenDepositRequest"];
 
 /** Query keys of the chain: everything under `all`, so one invalidation refreshes every panel. */
 export const chainKeys = {
@@ -21,12 +27,18 @@ export const chainKeys = {
   wallets: ["chain", "wallets"] as const,
   settlement: (tradeId: string) => ["chain", "settlement", tradeId] as const,
   breaks: ["chain", "breaks"] as const,
+  withdrawals: ["chain", "withdrawals"] as const,
+  deposits: ["chain", "deposits"] as const,
 };
 
 /** How often a settlement still on its way (pending or submitted) is re-read. */
 const SETTLING_POLL_MS = 5_000;
 /** How long after a trade its leg may still be waiting for its instruction. */
 const INSTRUCTION_WAIT_MS = 2 * 60_000;
+/** How often my withdrawals are re-read while one is on its way to its wallet. */
+const WITHDRAWAL_POLL_MS = 3_000;
+/** How many of my latest withdrawals and deposits the wallet card lists. */
+const CUSTODY_LIST_LIMIT = 20;
 
 /** The answer of `read`, or null when the venue runs without a chain (503 `chain.off`). */
 async function unlessChainOff<T>(read: () => Promise<T>): Promise<T | null> {
@@ -109,14 +121,17 @@ export function useBreaks() {
   });
 }
 
-/** Put a failed settlement back for the next run (admins; retry-safe), then re-read the chain. */
-export function useRetrySettlement() {
+/**
+ * What admins do with a failed settlement (retry-safe), then re-read the chain: `retry` puts it back
+ * for the next run; `unwind` reverses the trade in the ledger (cash to the buyer, units to the seller).
+ */
+export function useSettlementAction(action: "retry" | "unwind") {
   const queryClient = useQueryClient();
   return useIdempotentMutation(
     (tradeId: string, keyFor) =>
       unwrap(
-        api.POST("/api/v1/chain/settlements/{trade_id}/retry", {
-          params: { path: { trade_id: tradeId }, ...withIdempotencyKey(keyFor({ trade_id: tradeId })) },
+        api.POST(`/api/v1/chain/settlements/{trade_id}/${action}`, {
+          params: { path: { trade_id: tradeId }, ...withIdempotencyKey(keyFor({ trade_id: tradeId, action })) },
         }),
       ),
     {
@@ -127,6 +142,14 @@ export function useRetrySettlement() {
       },
     },
   );
+}
+
+/** Deposits that brought more than their sender had withdrawn (admins and compliance); null without a chain. */
+export function useFlaggedDeposits() {
+  return useQuery({
+    queryKey: [...chainKeys.breaks, "deposits"],
+    queryFn: () => unlessChainOff(() => unwrap(api.GET("/api/v1/chain/deposits/flagged"))),
+  });
 }
 
 /** Reconcile every wallet with the ledger now (admins; retry-safe): the breaks still open after it. */
@@ -186,5 +209,66 @@ export function useLinkWallet() {
         link: (body) => unwrap(api.POST("/api/v1/wallets/link", { params: withIdempotencyKey(keyFor(body)), body })),
       }),
     { onSuccess: () => queryClient.invalidateQueries({ queryKey: chainKeys.wallets }) },
+  );
+}
+
+/** My latest withdrawals to linked wallets (GET /api/v1/wallets/withdrawals), re-read while one is on its way; null without a chain. */
+export function useMyWithdrawals() {
+  return useQuery({
+    queryKey: chainKeys.withdrawals,
+    queryFn: () =>
+      unlessChainOff(() =>
+        unwrap(api.GET("/api/v1/wallets/withdrawals", { params: { query: { limit: CUSTODY_LIST_LIMIT } } })),
+      ),
+    refetchInterval: (query) =>
+      query.state.data?.items.some((withdrawal) => onTheWay(withdrawal.status)) ? WITHDRAWAL_POLL_MS : false,
+  });
+}
+
+/** My latest deposits from linked wallets (GET /api/v1/wallets/deposits); null without a chain. */
+export function useMyDeposits() {
+  return useQuery({
+    queryKey: chainKeys.deposits,
+    queryFn: () =>
+      unlessChainOff(() =>
+        unwrap(api.GET("/api/v1/wallets/deposits", { params: { query: { limit: CUSTODY_LIST_LIMIT } } })),
+      ),
+  });
+}
+
+/** Withdraw units of a tokenized bond to a wallet I linked (retry-safe), then re-read my withdrawals and balances. */
+export function useWithdrawTokens() {
+  const queryClient = useQueryClient();
+  return useIdempotentMutation(
+    (body: TokenWithdrawalRequest, keyFor) =>
+      unwrap(api.POST("/api/v1/wallets/withdrawals", { body, params: withIdempotencyKey(keyFor(body)) })),
+    {
+      onSuccess: () =>
+        Promise.all([
+          queryClient.invalidateQueries({ queryKey: chainKeys.withdrawals }),
+          queryClient.invalidateQueries({ queryKey: BALANCES_KEY }),
+        ]),
+    },
+  );
+}
+
+/**
+ * Report a transaction that sent tokens from a linked wallet to my custodial wallet (retry-safe),
+ * asking again while the venue cannot see it yet; then re-read my deposits and balances.
+ */
+export function useDepositTokens() {
+  const queryClient = useQueryClient();
+  return useIdempotentMutation(
+    (body: TokenDepositRequest, keyFor) =>
+      reportDeposit(() =>
+        unwrap(api.POST("/api/v1/wallets/deposits", { body, params: withIdempotencyKey(keyFor(body)) })),
+      ),
+    {
+      onSuccess: () =>
+        Promise.all([
+          queryClient.invalidateQueries({ queryKey: chainKeys.deposits }),
+          queryClient.invalidateQueries({ queryKey: BALANCES_KEY }),
+        ]),
+    },
   );
 }

@@ -19,6 +19,7 @@ type Entitlement = components["schemas"]["EntitlementOut"];
 
 const TONES: Record<ActionStatus, Tone> = {
   scheduled: "neutral",
+  held: "warn",
   entitled: "info",
   paid: "good",
   defaulted: "bad",

@@ -10,6 +10,8 @@ const BUCKETS: readonly { bucket: Bucket; label: string }[] = [
   { bucket: "locked", label: "Reserved for orders" },
   { bucket: "escrow", label: "In escrow" },
   { bucket: "pending_withdrawal", label: "Being withdrawn" },
+  { bucket: "settling", label: "Settling on chain" },
+  { bucket: "self_custody", label: "In my own wallet" },
 ];
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 

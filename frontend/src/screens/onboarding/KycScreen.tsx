@@ -28,7 +28,7 @@ export function KycScreen() {
     body = (
       <>
         <KycStatusPanel application={application.data} />
-        {application.data.status === "needs_info" && (
+        {(application.data.status === "needs_info" || application.data.status === "revoked") && (
           <div className="panel">
             <KycForm resubmission />
           </div>

@@ -90,6 +90,20 @@ function StatusExplanation({ application }: { application: KycApplication }) {
           <p>A rejected application cannot be resubmitted. If you think this is a mistake, please contact support.</p>
         </div>
       );
+    case "revoked":
+      return (
+        <div className="notice notice-error">
+          {application.reason && (
+            <p>
+              <strong>Reason:</strong> {application.reason}
+            </p>
+          )}
+          <p>
+            Your verification was revoked: you cannot trade, and your wallets are frozen. You may apply again below; a
+            compliance officer will review it.
+          </p>
+        </div>
+      );
   }
 }
 

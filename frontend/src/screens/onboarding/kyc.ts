@@ -34,6 +34,7 @@ export const KYC_STATUS_LABELS: Record<KycStatus, string> = {
   verified: "Verified",
   needs_info: "More information needed",
   rejected: "Rejected",
+  revoked: "Verification revoked",
 };
 
 /** Whole years between a YYYY-MM-DD birth date and `today` (YYYY-MM-DD). */

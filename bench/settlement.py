@@ -1,7 +1,7 @@
 """DvP settlement throughput on the chain adapters: one settlement per transaction vs batches.
 
-    uv run python bench/chain.py                       # embedded chain, and anvil if found
-    uv run python bench/chain.py --single 50 --batches 100,500
+    uv run python bench/settlement.py                       # embedded chain, and anvil if found
+    uv run python bench/settlement.py --single 50 --batches 100,500
 
 On each chain (the embedded py-evm chain; anvil when liquibond.chain.anvil finds its binary):
 deploys the registry, a bond and the DvP, verifies a seller and a buyer, mints, then settles
@@ -9,8 +9,9 @@ hybrid trades (cash in the ledger: only the bond moves) from the agent's key, ea
 awaited until mined. Reported: settlements per second and gas per settlement, sending
 ``--single`` settlements one transaction each, then one ``settleBatch`` per batch size (at
 most 500, the contract's limit; 500 takes about 17 million gas, within a 30 million block),
-then the same batch sizes of random trades among ``--traders`` wallets netted per participant
-(:mod:`liquibond.chain.netting`, timed too) into one ``settleNet``: the venue's default.
+then ``--netted`` batch sizes of random trades among ``--traders`` wallets netted per participant
+(:mod:`liquibond.chain.netting`, timed too) into one ``settleNet``: the venue's default, which
+takes up to 5,000 trades a batch (the contract bounds deliveries, not trades).
 Prints figures; it asserts nothing.
 """
 
@@ -108,7 +109,12 @@ def report(label: str, settlements: int, seconds: float, gas: int) -> None:
 
 
 async def bench(
-    chain: Chain, keys: MemoryKeys, single: int, batches: list[int], traders: int
+    chain: Chain,
+    keys: MemoryKeys,
+    single: int,
+    batches: list[int],
+    netted: list[int],
+    traders: int,
 ) -> None:
     await chain.start()
     try:
@@ -124,7 +130,7 @@ async def bench(
             gas = await venue.send("DvP", venue.dvp, "settleBatch", batch)
             report(f"one batch of {size}", size, time.perf_counter() - start, gas)
         rng = random.Random(42)
-        for size in batches:
+        for size in netted:
             start = time.perf_counter()
             batch_id, deliveries = venue.netted(size, rng)
             gas = await venue.send("DvP", venue.dvp, "settleNet", batch_id, size, deliveries)
@@ -134,10 +140,10 @@ async def bench(
         await chain.stop()
 
 
-async def run(single: int, batches: list[int], traders: int) -> None:
+async def run(single: int, batches: list[int], netted: list[int], traders: int) -> None:
     keys = MemoryKeys()
     print(f"embedded chain (py-evm in process); netted trades among {traders} wallets")
-    await bench(EmbeddedChain(keys), keys, single, batches, traders)
+    await bench(EmbeddedChain(keys), keys, single, batches, netted, traders)
     binary = find_anvil()
     if binary is None:
         print("anvil: not found, skipped")
@@ -145,16 +151,18 @@ async def run(single: int, batches: list[int], traders: int) -> None:
     print(f"anvil ({binary})")
     with tempfile.TemporaryDirectory() as scratch:
         anvil = AnvilChain(keys, Path(scratch) / "state.json", binary=binary)
-        await bench(anvil, keys, single, batches, traders)
+        await bench(anvil, keys, single, batches, netted, traders)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="DvP settlements per second (prints figures).")
     parser.add_argument("--single", type=int, default=100, help="settlements one per transaction")
-    parser.add_argument("--batches", default="100,500", help="batch sizes, comma-separated")
+    parser.add_argument("--batches", default="100,500", help="settleBatch sizes (at most 500)")
+    parser.add_argument("--netted", default="500,2000,5000", help="netted batch sizes (trades)")
     parser.add_argument("--traders", type=int, default=20, help="wallets the netted trades use")
     args = parser.parse_args()
-    asyncio.run(run(args.single, [int(size) for size in args.batches.split(",")], args.traders))
+    sizes = [[int(size) for size in option.split(",")] for option in (args.batches, args.netted)]
+    asyncio.run(run(args.single, *sizes, args.traders))
     return 0
 
 
