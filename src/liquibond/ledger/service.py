@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +39,7 @@ from liquibond.ledger.entries import (
     reservation,
 )
 from liquibond.ledger.models import Account, Asset, AssetKind, Bucket, JournalEntry, Posting
+from liquibond.platform.bulk import BulkInsert, BulkUpdate
 from liquibond.platform.db import new_id, utcnow
 from liquibond.platform.errors import Conflict, Unprocessable, not_found
 from liquibond.platform.outbox import Recorder, record_event
@@ -118,6 +119,15 @@ class LedgerService:
         """A batch of entries posted in memory and written together, whose events go to this
         session's outbox; for one writer posting many entries in one transaction."""
         return LedgerBatch(self._session, partial(record_event, self._session))
+
+    async def posted(self, references: Collection[str]) -> set[str]:
+        """Which of `references` already have their entry."""
+        if not references:
+            return set()
+        found = await self._session.scalars(
+            select(JournalEntry.reference).where(JournalEntry.reference.in_(references))
+        )
+        return {reference for reference in found if reference is not None}
 
     async def post(self, draft: EntryDraft) -> JournalEntry:
         """Apply a balanced entry atomically (see module docstring)."""
@@ -381,6 +391,17 @@ def duplicate_reference(reference: str | None) -> Conflict:
     )
 
 
+_ENTRIES = BulkInsert(
+    JournalEntry,
+    ("id", "kind", "description", "reference", "reverses_id", "actor_id", "created_at"),
+)
+_REFERENCE = _ENTRIES.columns.index("reference")
+_POSTINGS = BulkInsert(
+    Posting, ("entry_id", "account_id", "asset_code", "amount", "balance_after", "created_at")
+)
+_BALANCES = BulkUpdate(Account, ("balance",))
+
+
 @dataclass(slots=True)
 class _Held:
     """An account a batch holds: its id, its balance now and its balance in the database."""
@@ -406,8 +427,8 @@ class LedgerBatch:
         self._record = record
         self._held: dict[AccountKey, _Held] = {}
         self._absent: set[AccountKey] = set()  # not found when looked for
-        self._entries: list[dict[str, Any]] = []
-        self._postings: list[dict[str, Any]] = []
+        self._entries: list[tuple[Any, ...]] = []  # rows of _ENTRIES
+        self._postings: list[tuple[Any, ...]] = []  # rows of _POSTINGS
         self._references: set[str] = set()
 
     async def hold(self, keys: Iterable[AccountKey]) -> None:
@@ -431,9 +452,13 @@ class LedgerBatch:
             .order_by(Account.id)
             .with_for_update()
         )
+        # The caller's own key objects, where it asked for them: its later lookups with them
+        # need no comparison.
+        asked = {(key.owner.key, key.asset, key.bucket.value): key for key in wanted}
         for account_id, owner_key, asset, bucket, balance in rows:
+            key = asked.get((owner_key, asset, bucket))
             self._held.setdefault(
-                AccountKey(Owner(owner_key), asset, Bucket(bucket)),
+                AccountKey(Owner(owner_key), asset, Bucket(bucket)) if key is None else key,
                 _Held(account_id, balance, balance),
             )
         self._absent |= wanted - self._held.keys()
@@ -444,13 +469,16 @@ class LedgerBatch:
         nothing; a reference posted before is refused by :meth:`write`."""
         if draft.reference is not None and draft.reference in self._references:
             raise duplicate_reference(draft.reference)
-        if any(leg.account not in self._held for leg in draft.legs):
-            keys = list(dict.fromkeys(leg.account for leg in draft.legs))
-            await self.hold(keys)
-            missing = [key for key in keys if key not in self._held]
-            if missing:
-                self._balances_after(draft)  # refused before any account is opened
-                await self._open(missing)
+        held = self._held
+        for leg in draft.legs:
+            if leg.account not in held:
+                keys = list(dict.fromkeys(leg.account for leg in draft.legs))
+                await self.hold(keys)
+                missing = [key for key in keys if key not in held]
+                if missing:
+                    self._balances_after(draft)  # refused before any account is opened
+                    await self._open(missing)
+                break
         return self._apply(draft)
 
     @contextlib.contextmanager
@@ -462,7 +490,7 @@ class LedgerBatch:
             yield
         except BaseException:
             for entry in self._entries[entries:]:
-                self._references.discard(entry["reference"])
+                self._references.discard(entry[_REFERENCE])
             del self._entries[entries:], self._postings[postings:]
             for key, held in self._held.items():
                 held.balance = balances.get(key, held.stored)
@@ -470,33 +498,31 @@ class LedgerBatch:
 
     async def write(self) -> None:
         """Write what was posted since the last write: the entries, their postings and the
-        accounts' new balances, one statement each."""
+        accounts' new balances, one bulk statement each."""
         if not self._entries:
             return
         changed = [held for held in self._held.values() if held.balance != held.stored]
         connection = await self._session.connection()
-        await connection.execute(insert(JournalEntry), self._entries)
-        await connection.execute(insert(Posting), self._postings)
-        if changed:
-            await connection.execute(
-                update(Account)
-                .where(Account.id == bindparam("account_id"))
-                .values(balance=bindparam("new_balance")),
-                [{"account_id": held.id, "new_balance": held.balance} for held in changed],
-            )
+        await _ENTRIES(connection, self._entries)
+        await _POSTINGS(connection, self._postings)
+        await _BALANCES(connection, [(held.id, held.balance) for held in changed])
         for held in changed:
             held.stored = held.balance
         self._entries, self._postings = [], []
 
-    def _balances_after(self, draft: EntryDraft) -> list[int]:
-        """Each leg's account balance after it; :class:`InsufficientFunds` if one would take a
-        user account below zero (an account not opened yet holds nothing)."""
+    def _balances_after(self, draft: EntryDraft) -> list[tuple[Leg, int]]:
+        """Each leg with its account's balance after it; :class:`InsufficientFunds` if one
+        would take a user account below zero (an account not opened yet holds nothing)."""
         balances: dict[AccountKey, int] = {}
-        after: list[int] = []
+        held = self._held
+        after: list[tuple[Leg, int]] = []
         for leg in draft.legs:
             key = leg.account
-            held = self._held.get(key)
-            balance = balances.get(key, 0 if held is None else held.balance) + leg.amount
+            balance = balances.get(key)
+            if balance is None:
+                account = held.get(key)
+                balance = 0 if account is None else account.balance
+            balance += leg.amount
             if balance < 0 and not key.owner.is_system:
                 raise InsufficientFunds(
                     code="ledger.insufficient_funds",
@@ -504,7 +530,7 @@ class LedgerBatch:
                     extra={"asset": key.asset, "bucket": key.bucket.value},
                 )
             balances[key] = balance
-            after.append(balance)
+            after.append((leg, balance))
         return after
 
     def _apply(self, draft: EntryDraft) -> uuid.UUID:
@@ -512,44 +538,38 @@ class LedgerBatch:
         after = self._balances_after(draft)
         entry_id, now = new_id(), utcnow()
         self._entries.append(
-            {
-                "id": entry_id,
-                "kind": draft.kind,
-                "description": draft.description,
-                "reference": draft.reference,
-                "reverses_id": draft.reverses_id,
-                "actor_id": draft.actor_id,
-                "created_at": now,
-            }
-        )
-        deltas: dict[AccountKey, int] = {}
-        for leg, balance in zip(draft.legs, after, strict=True):
-            held = self._held[leg.account]
-            held.balance = balance
-            self._postings.append(
-                {
-                    "entry_id": entry_id,
-                    "account_id": held.id,
-                    "asset_code": leg.account.asset,
-                    "amount": leg.amount,
-                    "balance_after": balance,
-                    "created_at": now,
-                }
+            (
+                entry_id,
+                draft.kind,
+                draft.description,
+                draft.reference,
+                draft.reverses_id,
+                draft.actor_id,
+                now,
             )
-            deltas[leg.account] = deltas.get(leg.account, 0) + leg.amount
+        )
+        held, postings = self._held, self._postings
+        deltas: dict[AccountKey, int] = {}
+        for leg, balance in after:
+            key = leg.account
+            account = held[key]
+            account.balance = balance
+            postings.append((entry_id, account.id, key.asset, leg.amount, balance, now))
+            deltas[key] = deltas.get(key, 0) + leg.amount
         if draft.reference is not None:
             self._references.add(draft.reference)
+        entry = str(entry_id)
         for key, delta in deltas.items():
-            if not key.owner.is_system and delta:
+            if delta and not key.owner.is_system:
                 self._record(
                     "ledger.balance_changed.v1",
                     {
-                        "user_id": str(key.owner.user_id),
+                        "user_id": key.owner.key.removeprefix("user:"),
                         "asset": key.asset,
                         "bucket": key.bucket.value,
-                        "balance": self._held[key].balance,
+                        "balance": held[key].balance,
                         "delta": delta,
-                        "entry_id": str(entry_id),
+                        "entry_id": entry,
                         "kind": draft.kind,
                     },
                 )

@@ -17,11 +17,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import BigInteger, Integer, String, insert, select, update
+from sqlalchemy import BigInteger, Integer, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liquibond.platform.bulk import BulkInsert
 from liquibond.platform.db import Base, Database, new_id, utcnow
 from liquibond.platform.uow import UnitOfWork
 
@@ -109,11 +110,17 @@ class Outbox:
             raise
 
     async def write(self, session: AsyncSession) -> None:
-        """Add the events recorded so far to the outbox in `session`'s transaction."""
+        """Add the events recorded so far to the outbox in `session`'s transaction (in the
+        order recorded: the outbox's positions follow it)."""
         if self._events:
-            connection = await session.connection()
-            await connection.execute(insert(OutboxRow), [_row(event) for event in self._events])
+            await _OUTBOX_ROWS(
+                await session.connection(),
+                [(e.event_id, e.type, e.occurred_at, e.data, 0) for e in self._events],
+            )
             self._events.clear()
+
+
+_OUTBOX_ROWS = BulkInsert(OutboxRow, ("event_id", "type", "occurred_at", "data", "attempts"))
 
 
 def _row(event: Event) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from liquibond.platform.errors import Problem
 from liquibond.platform.routing import Session, TransactionalRoute, Uow
 from liquibond.platform.schemas import Page, PageCursor, PageLimit
 from liquibond.trading.market_data import MAX_DEPTH, CandleWindow, MarketData
-from liquibond.trading.models import Order, OrderSide, OrderState
-from liquibond.trading.runner import Trading
+from liquibond.trading.models import OrderSide, OrderState
+from liquibond.trading.runner import OrderRecord, Trading
 from liquibond.trading.runtime import lifespan
 from liquibond.trading.schemas import (
     BatchItem,
@@ -107,7 +107,7 @@ async def place_orders(
     await uow.commit()  # release the request's write lock before the writers persist
     trading = _trading(request)
 
-    async def place(item: tuple[OrderTicket, Market] | Problem) -> Order | Problem:
+    async def place(item: tuple[OrderTicket, Market] | Problem) -> OrderRecord | Problem:
         if isinstance(item, Problem):
             return item
         ticket, market = item

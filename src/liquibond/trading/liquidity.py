@@ -48,7 +48,7 @@ from liquibond.platform.db import Database
 from liquibond.platform.errors import Problem
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.models import Order, OrderSide, OrderTif
-from liquibond.trading.runner import Trading
+from liquibond.trading.runner import OrderRecord, Trading
 from liquibond.trading.schemas import OrderCreate
 from liquibond.trading.service import (
     Market,
@@ -512,7 +512,7 @@ class LiquidityProvider:
             await uow.commit()  # as the order API does: no lock held while the writer persists
         return tickets
 
-    async def _settle(self, isin: str, commands: Sequence[Awaitable[Order]]) -> None:
+    async def _settle(self, isin: str, commands: Sequence[Awaitable[OrderRecord]]) -> None:
         """Send commands to a book together, so they share its group commit; log what failed."""
         if not commands:
             return

@@ -12,11 +12,14 @@ rebuilt from the database (the last committed state) and every caller of the bat
 A batch is set-based: it reads what its commands need with a few statements up front (the
 `client_order_id`s they reuse, the orders they change, their senders' accounts, locked),
 posts its ledger entries to balances held in memory (:class:`~liquibond.ledger.service.
-LedgerBatch`), and writes its rows, entries, postings, balances and events with a statement
-or two per table at the end. A command refused by a pre-trade check inside the batch
-(insufficient funds, a duplicate `client_order_id`, somebody else's order) fails alone: it
-changes nothing before it is refused (the ledger refuses a reservation in memory) and the
-rest of the batch commits.
+LedgerBatch`), and writes its rows, entries, postings, balances and events with one statement
+per table at the end (appended in bulk: :mod:`liquibond.platform.bulk`). Orders are plain
+records (:class:`OrderRecord`), not ORM objects; the writer keeps the records of the open
+orders its last batches touched (:data:`KEPT_ORDERS`), so a batch reads only the others it
+trades with or names, and it forgets them all when it rebuilds its book. A command refused by
+a pre-trade check inside the batch (insufficient funds, a duplicate `client_order_id`,
+somebody else's order) fails alone: it changes nothing before it is refused (the ledger
+refuses a reservation in memory) and the rest of the batch commits.
 
 A writer holds its book's lease (:mod:`liquibond.trading.lease`) for as long as it runs, and
 every batch checks its fence before it commits: two processes sharing one database never
@@ -29,24 +32,34 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol, cast
+from operator import attrgetter
+from typing import Any, Protocol, cast
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liquibond.analytics import trade_cash
+from liquibond.analytics import TradeCash, trade_cash
+from liquibond.instruments.service import InstrumentService
 from liquibond.ledger.entries import FEES, AccountKey, EntryDraft, Leg, Owner, release, reservation
 from liquibond.ledger.models import Bucket
 from liquibond.ledger.service import InsufficientFunds, LedgerBatch
+from liquibond.platform.bulk import BulkInsert, BulkUpdate
 from liquibond.platform.db import Database, canonical_decimal, new_id, utcnow
-from liquibond.platform.errors import Conflict, Problem, ServiceUnavailable, Unprocessable
+from liquibond.platform.errors import (
+    Conflict,
+    Problem,
+    ServiceUnavailable,
+    Unprocessable,
+    not_found,
+)
 from liquibond.platform.outbox import Outbox, Recorder
 from liquibond.platform.uow import UnitOfWork
 from liquibond.trading.engine import (
@@ -112,20 +125,27 @@ MAX_BATCH = 500
 #: How often each writer looks at its clock (DAY/GTD expiries, queued orders at the open).
 CLOCK_SECONDS = 1.0
 
+#: Most records of open orders a writer keeps from one batch to the next (those it touched
+#: last), so that a batch trading with them or cancelling them need not read them again.
+KEPT_ORDERS = 20_000
+
+#: The engine's view of an order's stored fields, and back, keyed by the stored values.
 _STATES = {
-    OrderStatus.PENDING_TRIGGER: OrderState.PENDING_TRIGGER,
-    OrderStatus.NEW: OrderState.NEW,
-    OrderStatus.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
-    OrderStatus.FILLED: OrderState.FILLED,
-    OrderStatus.CANCELLED: OrderState.CANCELLED,
-    OrderStatus.EXPIRED: OrderState.EXPIRED,
-    OrderStatus.REJECTED: OrderState.REJECTED,
+    OrderStatus.PENDING_TRIGGER: OrderState.PENDING_TRIGGER.value,
+    OrderStatus.NEW: OrderState.NEW.value,
+    OrderStatus.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED.value,
+    OrderStatus.FILLED: OrderState.FILLED.value,
+    OrderStatus.CANCELLED: OrderState.CANCELLED.value,
+    OrderStatus.EXPIRED: OrderState.EXPIRED.value,
+    OrderStatus.REJECTED: OrderState.REJECTED.value,
 }
 _STATUSES = {state: status for status, state in _STATES.items()}
-_SIDES = {OrderSide.BUY: Side.BUY, OrderSide.SELL: Side.SELL}
-_TIFS = {tif: TimeInForce[tif.name] for tif in OrderTif}
-_KINDS = {kind: OrderType[kind.name] for kind in OrderKind}
-_STP = {mode: StpMode[mode.name] for mode in SelfTradePrevention}
+_SIDES = {OrderSide.BUY.value: Side.BUY, OrderSide.SELL.value: Side.SELL}
+_TIFS = {tif.value: TimeInForce[tif.name] for tif in OrderTif}
+_KINDS = {kind.value: OrderType[kind.name] for kind in OrderKind}
+_STP = {mode.value: StpMode[mode.name] for mode in SelfTradePrevention}
+_LIVE = frozenset(state.value for state in LIVE_STATES)
+_OPEN = frozenset(state.value for state in OPEN_STATES)
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -185,8 +205,97 @@ class OffBookTrade:
     deal: OffBookDeal
 
 
+@dataclass(slots=True, eq=False)
+class OrderRecord:
+    """An order's row (:class:`~liquibond.trading.models.Order`, column for column) as its
+    book's writer holds it while a batch runs, and answers it once the batch committed: plain
+    attributes, no ORM session in between (the batch writes its records itself)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    instrument_id: uuid.UUID
+    client_order_id: str
+    book_order_id: int
+    side: str
+    order_type: str
+    time_in_force: str
+    post_only: bool
+    price: Decimal
+    price_ticks: int
+    limit_yield: Decimal | None
+    stop_price: Decimal | None
+    stop_price_ticks: int | None
+    display_quantity: int | None
+    min_quantity: int | None
+    all_or_none: bool
+    expire_at: datetime | None
+    self_trade_prevention: str
+    quantity: int
+    filled_quantity: int
+    cancelled_quantity: int
+    leaves_quantity: int
+    shown_quantity: int
+    priority: int
+    status: str
+    reject_reason: str | None
+    reserved_asset: str
+    reserved: int
+    created_at: datetime
+    updated_at: datetime | None
+
+    def copy(self) -> OrderRecord:
+        """The order as it is now, unchanged by what later changes this record."""
+        return OrderRecord(*_order_values(self))
+
+
+_ORDER_FIELDS = tuple(f.name for f in fields(OrderRecord))
+#: Selects an order's row as the values of an :class:`OrderRecord`, in order.
+_ORDER_COLUMNS = tuple(Order.__table__.c[name] for name in _ORDER_FIELDS)
+_order_values = cast(Callable[[OrderRecord], tuple[Any, ...]], attrgetter(*_ORDER_FIELDS))
+_NEW_ORDERS = BulkInsert(Order, _ORDER_FIELDS)
+#: The orders of the instrument's book of `order_ids`.
+_NAMED_ORDERS = select(*_ORDER_COLUMNS).where(
+    Order.instrument_id == bindparam("instrument_id"),
+    Order.id.in_(bindparam("order_ids", expanding=True)),
+)
+#: The orders of the instrument's book of `book_order_ids`.
+_BOOK_ORDERS = select(*_ORDER_COLUMNS).where(
+    Order.instrument_id == bindparam("instrument_id"),
+    Order.book_order_id.in_(bindparam("book_order_ids", expanding=True)),
+)
+#: What a batch may change of an order it did not create.
+_ORDER_CHANGES = BulkUpdate(
+    Order,
+    (
+        "status", "quantity", "filled_quantity", "cancelled_quantity", "leaves_quantity",
+        "shown_quantity", "priority", "reject_reason", "reserved", "price", "price_ticks",
+        "limit_yield", "updated_at",
+    ),
+)  # fmt: skip
+_order_changes = cast(Callable[[OrderRecord], tuple[Any, ...]], attrgetter(*_ORDER_CHANGES.columns))
+_TRADES = BulkInsert(
+    TradeRow,
+    (
+        "id", "instrument_id", "trade_seq", "price", "price_ticks", "quantity",
+        "aggressor_side", "buy_order_id", "sell_order_id", "buyer_id", "seller_id", "venue",
+        "venue_ref", "currency", "clean_amount", "accrued_interest", "dirty_amount",
+        "buyer_fee", "seller_fee", "trade_date", "settlement_date", "journal_entry_id",
+        "settles_on_chain", "created_at",
+    ),
+)  # fmt: skip
+
+
+def _as_committed(outcome: _Outcome | Problem) -> _Outcome | Problem:
+    """`outcome` with each order record copied as it is now."""
+    if isinstance(outcome, OrderRecord):
+        return outcome.copy()
+    if isinstance(outcome, list):
+        return [order.copy() for order in outcome]
+    return outcome
+
+
 _Command = OrderTicket | ReplaceTicket | _Cancel | _CancelAll | _Tick | OffBookTrade
-_Outcome = Order | list[Order] | TradeRow | None
+_Outcome = OrderRecord | list[OrderRecord] | TradeRow | None
 
 
 @dataclass(slots=True)
@@ -240,6 +349,11 @@ class BookWriter:
         self._tick_pending = False
         self._last_order_id = 0
         self._digest = 0  # see `book_digest`
+        #: Open orders' records as of the last commit, by book id, least recently touched first;
+        #: and their book ids by order id.
+        self._kept: dict[int, OrderRecord] = {}
+        self._kept_ids: dict[uuid.UUID, int] = {}
+        self._state_saved = False  # the book has a row in `trading_books`
         self.halted: str | None = None
         #: The book's `seq` as of the last committed change to its price levels.
         self.published_seq = 0
@@ -294,15 +408,16 @@ class BookWriter:
 
     async def rebuild(self) -> None:
         """Restore the book from resting orders and compare its hash with the committed one."""
+        self._kept, self._kept_ids = {}, {}
         async with UnitOfWork(self._database, write=False) as uow:
             state = await uow.session.get(BookState, self.market.instrument_id)
-            rows = await uow.session.scalars(
-                select(Order).where(
+            rows = await uow.session.execute(
+                select(*_ORDER_COLUMNS).where(
                     Order.instrument_id == self.market.instrument_id,
                     Order.status.in_([s.value for s in LIVE_STATES]),
                 )
             )
-            snapshots = [_snapshot(row) for row in rows]
+            snapshots = [_snapshot(OrderRecord(*values)) for values in rows]
             self.queued = (
                 await uow.session.scalar(
                     select(func.count()).where(
@@ -320,6 +435,7 @@ class BookWriter:
             trade_seq=state.trade_seq if state else 0,
         )
         self._last_order_id = state.last_book_order_id if state else 0
+        self._state_saved = state is not None
         self.published_seq = self.book.seq
         self._digest = book_digest(self.book)
         expected = state.state_hash if state else format(0, "064x")
@@ -358,21 +474,21 @@ class BookWriter:
 
     # -- commands --------------------------------------------------------------------------
 
-    async def submit(self, ticket: OrderTicket) -> Order:
+    async def submit(self, ticket: OrderTicket) -> OrderRecord:
         """Place an order; returns it once it (and whatever it traded) is committed."""
-        return cast(Order, await self._enqueue(ticket))
+        return cast(OrderRecord, await self._enqueue(ticket))
 
-    async def replace(self, ticket: ReplaceTicket) -> Order:
+    async def replace(self, ticket: ReplaceTicket) -> OrderRecord:
         """Change one of the user's resting orders; returns it once committed."""
-        return cast(Order, await self._enqueue(ticket))
+        return cast(OrderRecord, await self._enqueue(ticket))
 
-    async def cancel(self, user_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    async def cancel(self, user_id: uuid.UUID, order_id: uuid.UUID) -> OrderRecord:
         """Cancel one of the user's orders; returns it once the cancel is committed."""
-        return cast(Order, await self._enqueue(_Cancel(user_id, order_id)))
+        return cast(OrderRecord, await self._enqueue(_Cancel(user_id, order_id)))
 
-    async def cancel_all(self, user_id: uuid.UUID | None) -> list[Order]:
+    async def cancel_all(self, user_id: uuid.UUID | None) -> list[OrderRecord]:
         """Cancel every open order of the user, or of everyone (the kill switch)."""
-        return cast(list[Order], await self._enqueue(_CancelAll(user_id)))
+        return cast(list[OrderRecord], await self._enqueue(_CancelAll(user_id)))
 
     async def off_book(self, trade: OffBookTrade) -> TradeRow:
         """Execute a trade agreed off the book; returns it once committed (with the venue's
@@ -475,9 +591,34 @@ class BookWriter:
             await self._recover()
             return unavailable("The order could not be persisted.")
         self._digest = digest
+        self._state_saved = True
         if changed:
             self.published_seq = self.book.seq
-        return outcomes
+        self._keep(step.touched)
+        # The records kept change with later batches: each caller gets the order as committed.
+        return [_as_committed(outcome) for outcome in outcomes]
+
+    def kept(self, book_order_id: int) -> OrderRecord | None:
+        """The record of an open order of the book as of the last commit, if kept."""
+        return self._kept.get(book_order_id)
+
+    def kept_by_id(self, order_id: uuid.UUID) -> OrderRecord | None:
+        """:meth:`kept`, by the order's id."""
+        book_id = self._kept_ids.get(order_id)
+        return None if book_id is None else self._kept[book_id]
+
+    def _keep(self, touched: dict[int, OrderRecord]) -> None:
+        """Keep the committed records of the orders a batch touched that are still open, the
+        most recently touched last; forget those done, and the oldest beyond KEPT_ORDERS."""
+        kept, ids = self._kept, self._kept_ids
+        for book_id, order in touched.items():
+            if kept.pop(book_id, None) is not None:
+                del ids[order.id]
+            if order.status in _OPEN:
+                kept[book_id] = order
+                ids[order.id] = book_id
+        for book_id in list(itertools.islice(kept, max(0, len(kept) - KEPT_ORDERS))):
+            del ids[kept.pop(book_id).id]
 
     async def _recover(self) -> None:
         """Throw away the uncommitted batch: rebuild the book from the database before anything
@@ -493,16 +634,25 @@ class BookWriter:
         return OrderId(self._last_order_id)
 
     async def _save_state(self, session: AsyncSession, digest: int) -> None:
-        state = await session.get(BookState, self.market.instrument_id)
-        if state is None:
-            state = BookState(instrument_id=self.market.instrument_id)
-            session.add(state)
-        state.seq = self.book.seq
-        state.trade_seq = self.book.trade_seq
-        state.last_book_order_id = self._last_order_id
-        state.last_price_ticks = self.book.last_price
-        state.state_hash = format(digest, "064x")
-        state.updated_at = utcnow()
+        values = {
+            "seq": self.book.seq,
+            "trade_seq": self.book.trade_seq,
+            "last_book_order_id": self._last_order_id,
+            "last_price_ticks": self.book.last_price,
+            "state_hash": format(digest, "064x"),
+            "updated_at": utcnow(),
+        }
+        connection = await session.connection()
+        if self._state_saved:
+            await connection.execute(
+                update(BookState)
+                .where(BookState.instrument_id == self.market.instrument_id)
+                .values(values)
+            )
+        else:
+            await connection.execute(
+                insert(BookState).values(instrument_id=self.market.instrument_id, **values)
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +671,7 @@ class _TradeTerms:
     total: int  # principal + accrued: what the seller receives before its fee
     buyer_fee: int
     seller_fee: int
+    on_chain: bool  # the units deliver on chain; the seller's proceeds wait for it
 
     @property
     def buyer_pays(self) -> int:
@@ -528,13 +679,12 @@ class _TradeTerms:
         return self.total + self.buyer_fee
 
     def receipts(self, buyer: Owner, seller: Owner) -> list[Leg]:
-        """The legs every trade has, whatever the sides paid from: the seller's cash, the
-        fees and the buyer's units."""
+        """The legs every trade has, whatever the sides paid from: the seller's cash (settling
+        until the chain delivers the units, if it does), the fees and the buyer's units."""
         market = self.market
+        proceeds = Bucket.SETTLING if self.on_chain else Bucket.AVAILABLE
         return [
-            Leg(
-                AccountKey(seller, market.currency, Bucket.AVAILABLE), self.total - self.seller_fee
-            ),
+            Leg(AccountKey(seller, market.currency, proceeds), self.total - self.seller_fee),
             Leg(AccountKey(FEES, market.currency, Bucket.SYSTEM), self.buyer_fee + self.seller_fee),
             Leg(AccountKey(buyer, market.isin, Bucket.AVAILABLE), self.quantity),
         ]
@@ -558,27 +708,52 @@ class _Step:
         self._session = session
         self._outbox = Outbox()
         self._ledger = LedgerBatch(session, self._outbox.record)
-        self._orders = OrderService(session)
-        self._rows: dict[int, Order] = {}
-        #: Each row's share of the book's digest when the batch first touched it.
+        #: The orders the batch touched, by book id: one record per order, new or read.
+        self.touched: dict[int, OrderRecord] = {}
+        #: Each touched order's share of the book's digest when the batch first touched it.
         self._digest_before: dict[int, int] = {}
-        #: Orders the commands name, held: the session keeps only weak references.
-        self._named: list[Order] = []
+        self._new: list[OrderRecord] = []  # inserted by `write`; the other touched updated
+        #: The book's orders the commands name, by id and by book id (not touched yet).
+        self._named: dict[uuid.UUID, OrderRecord] = {}
+        self._named_in_book: dict[int, OrderRecord] = {}
         #: The orders that (user, client_order_id) pairs of the batch's tickets already name.
         self._used: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
-        self._trades: list[TradeRow] = []
+        self._trades: list[tuple[object, ...]] = []  # rows of _TRADES
         self._traded: date | None = None
+        self._settles: date | None = None
+        self._prices: dict[int, Decimal] = {}
+        self._texts: dict[uuid.UUID, str] = {}
+        self._cash: dict[tuple[int, int], TradeCash] = {}
         self._levels: dict[tuple[Side, int], BookDelta] = {}
         self._now = utcnow()
+        self._ts = epoch_ms(self._now)
+        self._on_chain = False
 
     async def prepare(self, commands: Sequence[_Command]) -> None:
-        """Read what `commands` need, a statement each: the `client_order_id`s they reuse,
-        the orders they change and their senders' accounts (locked)."""
-        self._used = await self._orders.used_client_order_ids(
-            {(c.user_id, c.request.client_order_id) for c in commands if isinstance(c, OrderTicket)}
+        """Read what `commands` need, a statement each: whether the bond's trades deliver on
+        chain (it may have been tokenized since the last batch), the orders they name that the
+        writer did not keep, the `client_order_id`s they reuse, and their senders' accounts
+        (locked)."""
+        market = self._market
+        self._on_chain = await InstrumentService(self._session).settles_on_chain(
+            market.instrument_id
         )
-        self._named = await self._orders.load(
-            [c.order_id for c in commands if isinstance(c, _Cancel | ReplaceTicket)]
+        unread = []
+        for command in commands:
+            if isinstance(command, _Cancel | ReplaceTicket):
+                kept = self._writer.kept_by_id(command.order_id)
+                if kept is None:
+                    unread.append(command.order_id)
+                else:
+                    self._name(kept)
+        if unread:
+            rows = await self._session.execute(
+                _NAMED_ORDERS, {"instrument_id": market.instrument_id, "order_ids": unread}
+            )
+            for values in rows:
+                self._name(self._record(values))
+        self._used = await OrderService(self._session).used_client_order_ids(
+            {(c.user_id, c.request.client_order_id) for c in commands if isinstance(c, OrderTicket)}
         )
         await self._hold(
             {
@@ -588,12 +763,28 @@ class _Step:
             }
         )
 
+    def _name(self, order: OrderRecord) -> None:
+        """Hold `order`, which a command names, for :meth:`_live` and :meth:`_known`."""
+        self._named[order.id] = order
+        self._named_in_book[order.book_order_id] = order
+
     async def write(self) -> None:
-        """Write what the batch caused: ledger entries and balances, then the order and trade
-        rows, then the events in the order they happened."""
+        """Write what the batch caused: ledger entries and balances, then the new orders and
+        the changes to the others, the trades, and the events in the order they happened."""
         await self._ledger.write()
-        self._session.add_all(self._trades)
-        await self._session.flush()
+        connection = await self._session.connection()
+        await _NEW_ORDERS(connection, [_order_values(order) for order in self._new])
+        new = {order.book_order_id for order in self._new}
+        await _ORDER_CHANGES(
+            connection,
+            [
+                _order_changes(order)
+                for book_id, order in self.touched.items()
+                if book_id not in new
+            ],
+        )
+        await _TRADES(connection, self._trades)
+        await self._session.flush()  # an off-book deal's venue writes its rows in the session
         await self._outbox.write(self._session)
 
     async def run(self, command: _Command) -> _Outcome | Problem:
@@ -618,13 +809,13 @@ class _Step:
 
     # -- commands --------------------------------------------------------------------------
 
-    async def _new_order(self, ticket: OrderTicket) -> Order:
+    async def _new_order(self, ticket: OrderTicket) -> OrderRecord:
         request = ticket.request
         used = ticket.user_id, request.client_order_id
         if used in self._used:
             raise duplicate_client_order_id(self._used[used])
         market = self._market
-        order = Order(
+        order = OrderRecord(
             id=new_id(),
             user_id=ticket.user_id,
             instrument_id=market.instrument_id,
@@ -634,29 +825,30 @@ class _Step:
             order_type=request.order_type.value,
             time_in_force=request.time_in_force.value,
             post_only=request.post_only,
-            price=market.clean_price(ticket.price_ticks),
+            price=self._price(ticket.price_ticks),
             price_ticks=ticket.price_ticks,
             limit_yield=request.yield_percent,
-            stop_price=None if ticket.stop_ticks is None else market.clean_price(ticket.stop_ticks),
+            stop_price=None if ticket.stop_ticks is None else self._price(ticket.stop_ticks),
             stop_price_ticks=ticket.stop_ticks,
-            quantity=request.quantity,
             display_quantity=request.display_quantity,
             min_quantity=request.min_quantity,
             all_or_none=request.all_or_none,
             expire_at=ticket.expire_at,
             self_trade_prevention=request.self_trade_prevention.value,
+            quantity=request.quantity,
             filled_quantity=0,
             cancelled_quantity=0,
             leaves_quantity=request.quantity,
             shown_quantity=0,
             priority=0,
             status=(OrderState.QUEUED if ticket.queued else OrderState.NEW).value,
+            reject_reason=None,
             reserved_asset=ticket.reserve_asset,
             reserved=ticket.reserve_amount,
             created_at=self._now,
+            updated_at=None,
         )
         await self._reserve(order, ticket.reserve_amount, "reserve")
-        self._session.add(order)
         self._used[used] = order.id
         self._track(order, new=True)
         if ticket.queued:
@@ -666,8 +858,8 @@ class _Step:
         await self._apply(self._writer.book.apply(self._command(order)))
         return order
 
-    async def _replace(self, ticket: ReplaceTicket) -> Order:
-        order = await self._live(ticket.user_id, ticket.order_id, "replaced")
+    async def _replace(self, ticket: ReplaceTicket) -> OrderRecord:
+        order = self._live(ticket.user_id, ticket.order_id, "replaced")
         if order.status == OrderState.QUEUED.value or order.status == OrderState.PENDING_TRIGGER:
             raise Conflict(
                 code="order.not_replaceable",
@@ -692,7 +884,7 @@ class _Step:
                     qty=quantity,
                     price=ticks,
                     account=account_of(order.user_id),
-                    ts=epoch_ms(self._now),
+                    ts=self._ts,
                 )
             )
             if rejected := [e for e in events if isinstance(e, ReplaceRejected)]:
@@ -703,17 +895,17 @@ class _Step:
         if needed < order.reserved:
             await self._release(order, order.reserved - needed, "replace")
         order.reserved = needed
-        order.price = self._market.clean_price(ticks)
+        order.price = self._price(ticks)
         order.price_ticks = ticks
         if ticket.price_ticks is not None:
             order.limit_yield = ticket.limit_yield
         await self._apply(events)
-        if OrderState(order.status) in LIVE_STATES:
+        if order.status in _LIVE:
             self._emit("order.replaced.v1", order)
         return order
 
-    async def _cancel(self, command: _Cancel) -> Order:
-        order = await self._live(command.user_id, command.order_id, "cancelled")
+    async def _cancel(self, command: _Cancel) -> OrderRecord:
+        order = self._live(command.user_id, command.order_id, "cancelled")
         if order.status == OrderState.QUEUED.value:
             await self._unqueue(order)
             return order
@@ -725,22 +917,21 @@ class _Step:
         await self._apply(events)
         return order
 
-    async def _cancel_all(self, user_id: uuid.UUID | None) -> list[Order]:
+    async def _cancel_all(self, user_id: uuid.UUID | None) -> list[OrderRecord]:
         account = None if user_id is None else account_of(user_id)
-        events = self._writer.book.apply(CancelAll(account, ts=epoch_ms(self._now)))
+        events = self._writer.book.apply(CancelAll(account, ts=self._ts))
         await self._apply(events)
-        cancelled = [self._rows[e.order_id] for e in events if isinstance(e, OrderCancelled)]
+        cancelled = [self.touched[e.order_id] for e in events if isinstance(e, OrderCancelled)]
         for order in await self._queued_orders(user_id):
             await self._unqueue(order)
             cancelled.append(order)
         return cancelled
 
     async def _tick(self) -> None:
-        await self._apply(self._writer.book.apply(Expire(epoch_ms(self._now))))
+        await self._apply(self._writer.book.apply(Expire(self._ts)))
         if self._writer.queued and self._market.hours.is_open(self._now):
             for order in await self._queued_orders(None):
                 self._writer.queued -= 1
-                self._track(order)
                 order.status = OrderState.NEW.value
                 await self._apply(self._writer.book.apply(self._command(order)))
 
@@ -760,48 +951,52 @@ class _Step:
             keys.append(AccountKey(FEES, market.currency, Bucket.SYSTEM))
         await self._ledger.hold(keys)
 
-    def _track(self, order: Order, *, new: bool = False) -> None:
-        """Hold `order`'s row for this batch, noting its share of the digest before any
+    def _track(self, order: OrderRecord, *, new: bool = False) -> None:
+        """Touch `order` (the batch writes it), noting its share of the digest before any
         change (a new order had none)."""
         book_id = order.book_order_id
-        if book_id not in self._rows:
-            self._rows[book_id] = order
+        if book_id not in self.touched:
+            self.touched[book_id] = order
             self._digest_before[book_id] = 0 if new else _row_digest(order)
+            if new:
+                self._new.append(order)
 
     def digest(self, before: int) -> int:
         """The book's digest after this batch: `before` with each touched order's share
         replaced by its share now (O(orders touched), not O(book))."""
         change = sum(
-            _row_digest(self._rows[book_id]) - share
+            _row_digest(self.touched[book_id]) - share
             for book_id, share in self._digest_before.items()
         )
         return (before + change) % DIGEST_MODULUS
 
-    def _command(self, order: Order) -> NewOrder:
+    def _command(self, order: OrderRecord) -> NewOrder:
         """The engine command that places `order`."""
-        kind = OrderKind(order.order_type)
         return NewOrder(
             order_id=OrderId(order.book_order_id),
             account=account_of(order.user_id),
-            side=_SIDES[OrderSide(order.side)],
+            side=_SIDES[order.side],
             qty=order.quantity,
             price=order.price_ticks,
-            order_type=_KINDS[kind],
-            tif=_TIFS[OrderTif(order.time_in_force)],
+            order_type=_KINDS[order.order_type],
+            tif=_TIFS[order.time_in_force],
             expire_at=None if order.expire_at is None else epoch_ms(order.expire_at),
             stop_price=order.stop_price_ticks,
             display_qty=order.display_quantity,
             min_qty=order.min_quantity,
             all_or_none=order.all_or_none,
             post_only=order.post_only,
-            stp=_STP[SelfTradePrevention(order.self_trade_prevention)],
-            ts=epoch_ms(self._now),
+            stp=_STP[order.self_trade_prevention],
+            ts=self._ts,
         )
 
-    async def _live(self, user_id: uuid.UUID, order_id: uuid.UUID, verb: str) -> Order:
-        """One of the user's open orders (404 for anyone else's, 409 if it is done)."""
-        order = await self._orders.order(user_id, order_id)
-        if OrderState(order.status) not in OPEN_STATES:
+    def _live(self, user_id: uuid.UUID, order_id: uuid.UUID, verb: str) -> OrderRecord:
+        """One of the user's open orders in this book (404 for anyone else's, 409 if it is
+        done), as the batch holds it."""
+        order = self._named.get(order_id)
+        if order is None or order.user_id != user_id:
+            raise not_found("order")
+        if order.status not in _OPEN:
             raise Conflict(
                 code=f"order.not_{'cancellable' if verb == 'cancelled' else 'replaceable'}",
                 detail=f"This order is {order.status}; only open orders can be {verb}.",
@@ -809,35 +1004,44 @@ class _Step:
         self._track(order)
         return order
 
-    async def _queued_orders(self, user_id: uuid.UUID | None) -> list[Order]:
-        """The instrument's orders waiting for the open, first sent first."""
-        query = select(Order).where(
+    async def _queued_orders(self, user_id: uuid.UUID | None) -> list[OrderRecord]:
+        """The instrument's orders waiting for the open (of one user, when given), first sent
+        first, as the batch holds them (its own new ones included); all touched."""
+        query = select(*_ORDER_COLUMNS).where(
             Order.instrument_id == self._market.instrument_id,
             Order.status == OrderState.QUEUED.value,
         )
         if user_id is not None:
             query = query.where(Order.user_id == user_id)
-        return list(await self._session.scalars(query.order_by(Order.created_at, Order.id)))
+        for values in await self._session.execute(query):
+            self._track(self._record(values))
+        queued = [
+            order
+            for order in self.touched.values()
+            if order.status == OrderState.QUEUED.value
+            and (user_id is None or order.user_id == user_id)
+        ]
+        return sorted(queued, key=lambda order: (order.created_at, order.id))
 
-    async def _unqueue(self, order: Order) -> None:
+    async def _unqueue(self, order: OrderRecord) -> None:
         """Cancel an order that never reached the book."""
         self._writer.queued -= 1
         await self._finish(order, OrderState.CANCELLED)
 
-    def _reservation(self, order: Order, leaves: int, ticks: int) -> int:
+    def _reservation(self, order: OrderRecord, leaves: int, ticks: int) -> int:
         """What `order` must hold for `leaves` more units at no more than `ticks`."""
-        if OrderSide(order.side) is OrderSide.SELL:
+        if order.side == OrderSide.SELL:
             return leaves
         return self._market.buy_reservation(leaves, ticks, self._trade_date())
 
-    async def _reserve(self, order: Order, amount: int, why: str) -> None:
+    async def _reserve(self, order: OrderRecord, amount: int, why: str) -> None:
         try:
             await self._ledger.post(
                 reservation(
                     order.user_id,
                     order.reserved_asset,
                     amount,
-                    reference=f"order:{order.id}:{why}:{self._writer.book.seq}",
+                    reference=f"order:{self._text(order.id)}:{why}:{self._writer.book.seq}",
                     description=f"Reserved for order {order.client_order_id}",
                 )
             )
@@ -849,13 +1053,13 @@ class _Step:
                 extra={"asset": order.reserved_asset, "required": amount},
             ) from exc
 
-    async def _release(self, order: Order, amount: int, why: str) -> None:
+    async def _release(self, order: OrderRecord, amount: int, why: str) -> None:
         await self._ledger.post(
             release(
                 order.user_id,
                 order.reserved_asset,
                 amount,
-                reference=f"order:{order.id}:{why}-release:{self._writer.book.seq}",
+                reference=f"order:{self._text(order.id)}:{why}-release:{self._writer.book.seq}",
                 description=f"Released: order {order.client_order_id} {why}",
             )
         )
@@ -875,27 +1079,27 @@ class _Step:
                 case Trade():
                     await self._settle(event)
                 case OrderAccepted(order_id=oid):
-                    self._emit("order.accepted.v1", self._rows[oid])
+                    self._emit("order.accepted.v1", self.touched[oid])
                 case OrderPartiallyFilled(order_id=oid):
-                    row = self._rows[oid]
+                    row = self.touched[oid]
                     row.filled_quantity = event.filled_qty
                     row.leaves_quantity = event.leaves_qty
                     row.status = OrderState.PARTIALLY_FILLED.value
                     self._emit("order.partially_filled.v1", row)
                 case OrderFilled(order_id=oid):
-                    row = self._rows[oid]
+                    row = self.touched[oid]
                     row.filled_quantity = event.filled_qty
                     await self._finish(row, OrderState.FILLED)
                 case OrderCancelled(order_id=oid):
-                    await self._finish(self._rows[oid], OrderState.CANCELLED)
+                    await self._finish(self.touched[oid], OrderState.CANCELLED)
                 case OrderExpired(order_id=oid):
-                    await self._finish(self._rows[oid], OrderState.EXPIRED)
+                    await self._finish(self.touched[oid], OrderState.EXPIRED)
                 case OrderRejected(order_id=oid):
-                    row = self._rows[oid]
+                    row = self.touched[oid]
                     row.reject_reason = event.reason.value
                     await self._finish(row, OrderState.REJECTED)
                 case OrderTriggered(order_id=oid):
-                    self._emit("order.triggered.v1", self._rows[oid])
+                    self._emit("order.triggered.v1", self.touched[oid])
                 case BookDelta(side=side, price=price):
                     self._levels[side, price] = event
                 case _:
@@ -903,11 +1107,11 @@ class _Step:
             if hasattr(event, "order_id"):
                 touched.add(int(event.order_id))
         for book_id in touched:
-            row = self._rows[book_id]
+            row = self.touched[book_id]
             row.updated_at = self._now
             snap = self._writer.book.order(OrderId(book_id))
             if snap is not None:
-                row.status = _STATES[snap.status].value
+                row.status = _STATES[snap.status]
                 row.quantity = snap.qty
                 row.leaves_quantity = snap.leaves_qty
                 row.shown_quantity = snap.shown_qty
@@ -916,13 +1120,13 @@ class _Step:
                 row.priority = snap.priority
                 await self._release_surplus(row)
 
-    async def _release_surplus(self, row: Order) -> None:
+    async def _release_surplus(self, row: OrderRecord) -> None:
         """A sell holds exactly its open units: give back what a decrement took off."""
-        if OrderSide(row.side) is OrderSide.SELL and row.reserved > row.leaves_quantity:
+        if row.side == OrderSide.SELL and row.reserved > row.leaves_quantity:
             await self._release(row, row.reserved - row.leaves_quantity, "reduced")
             row.reserved = row.leaves_quantity
 
-    async def _finish(self, row: Order, state: OrderState) -> None:
+    async def _finish(self, row: OrderRecord, state: OrderState) -> None:
         """A terminal order: nothing is left open, and what it still holds goes back."""
         row.status = state.value
         row.cancelled_quantity = row.quantity - row.filled_quantity
@@ -933,7 +1137,7 @@ class _Step:
                     row.user_id,
                     row.reserved_asset,
                     row.reserved,
-                    reference=f"order:{row.id}:release",
+                    reference=f"order:{self._text(row.id)}:release",
                     description=f"Released: order {row.client_order_id} {state.value}",
                 )
             )
@@ -945,7 +1149,7 @@ class _Step:
         Both sides pay from what their orders reserved (a buy's shortfall, if its reservation
         fell short, from its available cash)."""
         market = self._market
-        taker, maker = self._rows[event.taker_order_id], self._rows[event.maker_order_id]
+        taker, maker = self.touched[event.taker_order_id], self.touched[event.maker_order_id]
         buy, sell = (taker, maker) if event.taker_side is Side.BUY else (maker, taker)
         terms = self._terms(event.qty, event.price, OrderSide(taker.side))
         from_locked = min(buy.reserved, terms.buyer_pays)
@@ -1000,7 +1204,7 @@ class _Step:
                 f"{'cash' if cash else 'units'} available for this trade.",
                 extra={"party": "buyer" if cash else "seller"},
             ) from exc
-        trade = self._record_trade(
+        row = self._record_trade(
             terms,
             trade_seq=self._writer.book.number_off_book_trade(),
             buyer_id=command.buyer_id,
@@ -1009,6 +1213,7 @@ class _Step:
             venue=command.venue,
             venue_ref=command.venue_ref,
         )
+        trade = TradeRow(**dict(zip(_TRADES.columns, row, strict=True)))
         try:
             await command.deal.record(self._session, trade, self._outbox.record)
         except Problem as exc:  # it confirmed the deal: failing the whole batch is the safe way
@@ -1020,18 +1225,29 @@ class _Step:
         taker fee and the other side the maker fee."""
         market = self._market
         traded = self._trade_date()
-        settles = market.settlement_date(traded)
-        price = market.clean_price(ticks)
-        cash = trade_cash(market.terms, settles, quantity, price, market.scale)
+        if self._settles is None:
+            self._settles = market.settlement_date(traded)
+        price = self._price(ticks)
+        cash = self._cash.get((quantity, ticks))
+        if cash is None:
+            cash = trade_cash(market.terms, self._settles, quantity, price, market.scale)
+            self._cash[quantity, ticks] = cash
         taker_fee = market.fee(cash.principal, market.taker_fee_bps)
         maker_fee = market.fee(cash.principal, market.maker_fee_bps)
         buyer_fee, seller_fee = (
             (taker_fee, maker_fee) if aggressor is OrderSide.BUY else (maker_fee, taker_fee)
         )
         return _TradeTerms(
-            market, quantity, ticks, price, aggressor, traded, settles, cash.principal,
-            cash.accrued, cash.total, buyer_fee, seller_fee,
+            market, quantity, ticks, price, aggressor, traded, self._settles, cash.principal,
+            cash.accrued, cash.total, buyer_fee, seller_fee, self._on_chain,
         )  # fmt: skip
+
+    def _price(self, ticks: int) -> Decimal:
+        """The clean price of `ticks` (a batch's orders and trades share a few prices)."""
+        price = self._prices.get(ticks)
+        if price is None:
+            price = self._prices[ticks] = self._market.clean_price(ticks)
+        return price
 
     def _record_trade(
         self,
@@ -1045,57 +1261,41 @@ class _Step:
         sell_order_id: uuid.UUID | None = None,
         venue: Venue = Venue.BOOK,
         venue_ref: uuid.UUID | None = None,
-    ) -> TradeRow:
+    ) -> tuple[object, ...]:
         """The trade's row (written with the batch) and its `trade.executed.v1` event."""
         market = self._market
-        trade = TradeRow(
-            id=new_id(),
-            instrument_id=market.instrument_id,
-            trade_seq=trade_seq,
-            price=terms.price,
-            price_ticks=terms.ticks,
-            quantity=terms.quantity,
-            aggressor_side=terms.aggressor.value,
-            buy_order_id=buy_order_id,
-            sell_order_id=sell_order_id,
-            buyer_id=buyer_id,
-            seller_id=seller_id,
-            venue=venue.value,
-            venue_ref=venue_ref,
-            currency=market.currency,
-            clean_amount=terms.principal,
-            accrued_interest=terms.accrued,
-            dirty_amount=terms.total,
-            buyer_fee=terms.buyer_fee,
-            seller_fee=terms.seller_fee,
-            trade_date=terms.traded,
-            settlement_date=terms.settles,
-            journal_entry_id=journal_entry_id,
-            created_at=utcnow(),
-        )
-        self._trades.append(trade)
+        trade_id = new_id()
+        row = (
+            trade_id, market.instrument_id, trade_seq, terms.price, terms.ticks, terms.quantity,
+            terms.aggressor.value, buy_order_id, sell_order_id, buyer_id, seller_id, venue.value,
+            venue_ref, market.currency, terms.principal, terms.accrued, terms.total,
+            terms.buyer_fee, terms.seller_fee, terms.traded, terms.settles, journal_entry_id,
+            terms.on_chain, utcnow(),
+        )  # fmt: skip
+        self._trades.append(row)
         self._outbox.record(
             "trade.executed.v1",
             {
-                "trade_id": str(trade.id),
-                "instrument_id": str(market.instrument_id),
+                "trade_id": str(trade_id),
+                "instrument_id": self._text(market.instrument_id),
                 "trade_seq": trade_seq,
                 "venue": venue.value,
                 "price": str(terms.price),
                 "quantity": terms.quantity,
-                "aggressor_side": trade.aggressor_side,
-                "buy_order_id": None if buy_order_id is None else str(buy_order_id),
-                "sell_order_id": None if sell_order_id is None else str(sell_order_id),
-                "buyer_id": str(buyer_id),
-                "seller_id": str(seller_id),
+                "aggressor_side": terms.aggressor.value,
+                "buy_order_id": None if buy_order_id is None else self._text(buy_order_id),
+                "sell_order_id": None if sell_order_id is None else self._text(sell_order_id),
+                "buyer_id": self._text(buyer_id),
+                "seller_id": self._text(seller_id),
                 "dirty_amount": terms.total,
                 "accrued_interest": terms.accrued,
                 "buyer_fee": terms.buyer_fee,
                 "seller_fee": terms.seller_fee,
                 "settlement_date": terms.settles.isoformat(),
+                "settles_on_chain": terms.on_chain,
             },
         )
-        return trade
+        return row
 
     def book_changes(self, prev_seq: int) -> bool:
         """Record the batch's net changes to the price levels as one `book.changed.v1` event;
@@ -1129,26 +1329,69 @@ class _Step:
         )
         return True
 
-    def _emit(self, type_: str, row: Order) -> None:
-        self._outbox.record(type_, order_event(row))
+    def _emit(self, type_: str, row: OrderRecord) -> None:
+        """Record an `order.*.v1` event: the order as its owner sees it."""
+        text = self._text
+        self._outbox.record(
+            type_,
+            {
+                "order_id": text(row.id),
+                "user_id": text(row.user_id),
+                "instrument_id": text(row.instrument_id),
+                "client_order_id": row.client_order_id,
+                "side": row.side,
+                "order_type": row.order_type,
+                "time_in_force": row.time_in_force,
+                "price": None if row.price is None else str(canonical_decimal(row.price)),
+                "quantity": row.quantity,
+                "status": row.status,
+                "filled_quantity": row.filled_quantity,
+                "cancelled_quantity": row.cancelled_quantity,
+                "leaves_quantity": row.leaves_quantity,
+                "reject_reason": row.reject_reason,
+                "reserved_asset": row.reserved_asset,
+                "reserved": row.reserved,
+            },
+        )
+
+    def _text(self, id_: uuid.UUID) -> str:
+        """`str(id_)`, made once per batch (an order's and its owner's ids recur in events)."""
+        text = self._texts.get(id_)
+        if text is None:
+            text = self._texts[id_] = str(id_)
+        return text
 
     async def _load(self, book_order_ids: Iterable[int]) -> None:
-        """Hold the rows of these book orders, and lock their owners' accounts."""
-        missing = [oid for oid in set(book_order_ids) if oid not in self._rows]
+        """Touch the records of these book orders (read if the batch has none), and lock their
+        owners' accounts."""
+        missing = []
+        for book_id in book_order_ids:
+            order = self._known(book_id)
+            if order is None:
+                missing.append(book_id)
+            else:
+                self._track(order)
         if not missing:
             return
-        with self._session.no_autoflush:  # none of the batch's unflushed orders is missing
-            rows = list(
-                await self._session.scalars(
-                    select(Order).where(
-                        Order.instrument_id == self._market.instrument_id,
-                        Order.book_order_id.in_(missing),
-                    )
-                )
-            )
-        for row in rows:
-            self._track(row)
-        await self._hold({row.user_id for row in rows})
+        rows = await self._session.execute(
+            _BOOK_ORDERS, {"instrument_id": self._market.instrument_id, "book_order_ids": missing}
+        )
+        orders = [OrderRecord(*values) for values in rows]
+        for order in orders:
+            self._track(order)
+        await self._hold({order.user_id for order in orders})
+
+    def _known(self, book_id: int) -> OrderRecord | None:
+        """The record the batch has of book order `book_id`: touched, named by a command, or
+        kept by the writer from an earlier batch (one record per order, whichever way)."""
+        order = self.touched.get(book_id) or self._named_in_book.get(book_id)
+        return order if order is not None else self._writer.kept(book_id)
+
+    def _record(self, values: Sequence[Any]) -> OrderRecord:
+        """The batch's record of the order read as `values`: the one it has, if any."""
+        order = OrderRecord(*values)
+        known = self._known(order.book_order_id)
+        return order if known is None else known
 
 
 DIGEST_MODULUS = 1 << 256
@@ -1172,33 +1415,11 @@ def _snapshot_digest(s: OrderSnapshot) -> int:
     return int.from_bytes(hashlib.blake2b(repr(fields).encode(), digest_size=32).digest())
 
 
-def _row_digest(row: Order) -> int:
+def _row_digest(row: OrderRecord) -> int:
     """An order row's share of its book's digest (0 unless the book holds it)."""
-    if OrderState(row.status) not in LIVE_STATES:
+    if row.status not in _LIVE:
         return 0
     return _snapshot_digest(_snapshot(row))
-
-
-def order_event(row: Order) -> dict[str, object]:
-    """The data of an `order.*.v1` event: the order as its owner sees it."""
-    return {
-        "order_id": str(row.id),
-        "user_id": str(row.user_id),
-        "instrument_id": str(row.instrument_id),
-        "client_order_id": row.client_order_id,
-        "side": row.side,
-        "order_type": row.order_type,
-        "time_in_force": row.time_in_force,
-        "price": None if row.price is None else str(canonical_decimal(row.price)),
-        "quantity": row.quantity,
-        "status": row.status,
-        "filled_quantity": row.filled_quantity,
-        "cancelled_quantity": row.cancelled_quantity,
-        "leaves_quantity": row.leaves_quantity,
-        "reject_reason": row.reject_reason,
-        "reserved_asset": row.reserved_asset,
-        "reserved": row.reserved,
-    }
 
 
 def _order_ids(events: list[Event]) -> set[int]:
@@ -1211,14 +1432,14 @@ def _order_ids(events: list[Event]) -> set[int]:
     return ids
 
 
-def _snapshot(row: Order) -> OrderSnapshot:
+def _snapshot(row: OrderRecord) -> OrderSnapshot:
     """A live order as the engine needs it back."""
     return OrderSnapshot(
         order_id=OrderId(row.book_order_id),
         account=account_of(row.user_id),
-        side=_SIDES[OrderSide(row.side)],
-        order_type=_KINDS[OrderKind(row.order_type)],
-        tif=_TIFS[OrderTif(row.time_in_force)],
+        side=_SIDES[row.side],
+        order_type=_KINDS[row.order_type],
+        tif=_TIFS[row.time_in_force],
         price=row.price_ticks,
         stop_price=row.stop_price_ticks,
         qty=row.quantity,
@@ -1226,14 +1447,14 @@ def _snapshot(row: Order) -> OrderSnapshot:
         shown_qty=row.shown_quantity,
         filled_qty=row.filled_quantity,
         cancelled_qty=row.cancelled_quantity,
-        status=_STATUSES[OrderState(row.status)],
+        status=_STATUSES[row.status],
         priority=row.priority,
         expire_at=None if row.expire_at is None else epoch_ms(row.expire_at),
         display_qty=row.display_quantity,
         min_qty=row.min_quantity,
         all_or_none=row.all_or_none,
         post_only=row.post_only,
-        stp=_STP[SelfTradePrevention(row.self_trade_prevention)],
+        stp=_STP[row.self_trade_prevention],
     )
 
 
@@ -1290,7 +1511,7 @@ class Trading:
         next order after it. 503 `trading.book_elsewhere` if another process holds it."""
         writer = self._writers.get(market.instrument_id)
         if writer is not None:
-            if writer.market != market:
+            if writer.market is not market and writer.market != market:
                 writer.market = market
             return writer
         async with self._lock:

@@ -11,16 +11,18 @@ instant in two books can each pass them; the balance check is exact.
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, or_, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liquibond.analytics import AnalyticsError, BondTerms, bond_price, settlement_date, trade_cash
@@ -63,6 +65,9 @@ _TRADABLE = frozenset({InstrumentStatus.LISTED})
 #: Orders that hold a reservation: in the book, or queued for the open.
 OPEN_STATES = LIVE_STATES | {OrderState.QUEUED}
 _BPS = Decimal(10_000)
+
+#: The buckets of a holding that count towards position and exposure limits.
+_HELD = frozenset({Bucket.AVAILABLE, Bucket.LOCKED, Bucket.SELF_CUSTODY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +182,32 @@ def duplicate_client_order_id(existing: uuid.UUID) -> Conflict:
         errors=[FieldError("body.client_order_id", "already used", "duplicate")],
         extra={"order_id": str(existing)},
     )
+
+
+#: The orders named by (user_id, client_order_id) pairs, per dialect, looked up pair by pair
+#: (`user_id IN (...) AND client_order_id IN (...)` looks up every user with every id, and a
+#: join may scan the table): the pairs as two arrays on PostgreSQL, as JSON on SQLite.
+_USED_CLIENT_ORDER_IDS = {
+    "postgresql": text(
+        "SELECT o.user_id, o.client_order_id, o.id"
+        " FROM unnest(CAST(:user_ids AS UUID[]), CAST(:client_order_ids AS VARCHAR[]))"
+        " AS w(user_id, client_order_id),"
+        " LATERAL (SELECT user_id, client_order_id, id FROM orders"
+        " WHERE orders.user_id = w.user_id AND orders.client_order_id = w.client_order_id"
+        " LIMIT 1) AS o"
+    ).columns(Order.user_id, Order.client_order_id, Order.id),
+    "sqlite": text(
+        "SELECT o.user_id, o.client_order_id, o.id FROM json_each(:pairs) AS w"
+        " JOIN orders AS o ON o.user_id = json_extract(w.value, '$[0]')"
+        " AND o.client_order_id = json_extract(w.value, '$[1]')"
+    ).columns(Order.user_id, Order.client_order_id, Order.id),
+}
+
+
+def _user_id_bind(dialect: Dialect) -> Callable[[uuid.UUID], object]:
+    """A user id as `dialect` stores it."""
+    process = Order.__table__.c.user_id.type.bind_processor(dialect)
+    return (lambda value: value) if process is None else process
 
 
 def _refuse(code: str, detail: str, field: str | None = None, **extra: object) -> Unprocessable:
@@ -502,10 +533,11 @@ class PreTradeChecks:
         holdings[instrument.id] = _holding(instrument, units + (held.units if held else 0))
 
     async def _load_holdings(self, user_id: uuid.UUID) -> dict[uuid.UUID, Holding]:
-        """What the user holds (available or locked) and bids for, per bond."""
+        """What the user holds (available, locked, or in their own wallet) and bids for, per
+        bond."""
         held: dict[str, int] = defaultdict(int)
         for balance in await LedgerService(self._session).balances(user_id):
-            if balance.bucket in (Bucket.AVAILABLE, Bucket.LOCKED) and balance.scale == 0:
+            if balance.bucket in _HELD and balance.scale == 0:
                 held[balance.asset] += balance.balance
         bidding: dict[uuid.UUID, int] = {
             instrument_id: int(units)
@@ -560,27 +592,21 @@ class OrderService:
     async def used_client_order_ids(
         self, candidates: Collection[tuple[uuid.UUID, str]]
     ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
-        """Which of these (user, client_order_id) pairs name an order already, and which."""
+        """Which of these (user, client_order_id) pairs name an order already, and which: one
+        statement, one index lookup per pair."""
         if not candidates:
             return {}
-        rows = await self._session.execute(
-            select(Order.user_id, Order.client_order_id, Order.id).where(
-                Order.user_id.in_({user_id for user_id, _ in candidates}),
-                Order.client_order_id.in_({client_order_id for _, client_order_id in candidates}),
-            )
-        )
-        return {
-            (user_id, client_order_id): order_id
-            for user_id, client_order_id, order_id in rows
-            if (user_id, client_order_id) in candidates
-        }
-
-    async def load(self, order_ids: Collection[uuid.UUID]) -> list[Order]:
-        """Those of these orders that exist, whoever's: while the caller holds them, :meth:`order`
-        finds them in the session without a query."""
-        if not order_ids:
-            return []
-        return list(await self._session.scalars(select(Order).where(Order.id.in_(order_ids))))
+        dialect = self._session.get_bind().dialect
+        if dialect.name == "postgresql":
+            params: dict[str, object] = {
+                "user_ids": [user_id for user_id, _ in candidates],
+                "client_order_ids": [client_order_id for _, client_order_id in candidates],
+            }
+        else:
+            as_stored = _user_id_bind(dialect)
+            params = {"pairs": json.dumps([[as_stored(u), c] for u, c in candidates])}
+        rows = await self._session.execute(_USED_CLIENT_ORDER_IDS[dialect.name], params)
+        return {(user_id, client_order_id): order_id for user_id, client_order_id, order_id in rows}
 
     async def open_instruments(
         self, user_id: uuid.UUID, instrument_id: uuid.UUID | None = None
@@ -611,6 +637,12 @@ class OrderService:
             .limit(limit)
         )
         return list(await self._session.scalars(query))
+
+    async def trades_by_id(self, trade_ids: Collection[uuid.UUID]) -> list[Trade]:
+        """The trades with these ids (any user's: for the venue's own flows)."""
+        if not trade_ids:
+            return []
+        return list(await self._session.scalars(select(Trade).where(Trade.id.in_(trade_ids))))
 
     async def market(self, instrument_id: uuid.UUID) -> Market:
         """The trading view of a public instrument (one that has or had a market)."""
@@ -797,5 +829,6 @@ def _my_side(trade: Trade, user_id: uuid.UUID) -> TradeOut:
         fee=trade.buyer_fee if buying else trade.seller_fee,
         trade_date=trade.trade_date,
         settlement_date=trade.settlement_date,
+        settles_on_chain=trade.settles_on_chain,
         created_at=trade.created_at,
     )
