@@ -4,6 +4,10 @@ Every API route is a `TransactionalRoute`: the request gets one `UnitOfWork`, co
 after the endpoint returns and before the response is sent (so a failed commit is an error
 response, not a lie), rolled back on any error. A POST carrying `Idempotency-Key` stores its
 response in that same transaction; a retry replays it, a different body is a 422.
+
+An endpoint marked :func:`hands_off_writes` only reads in its own transaction and hands
+its write to another writer (a book's): its unit of work does not take SQLite's write lock
+at BEGIN, so a thousand order checks run beside the book writer instead of queueing with it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
@@ -51,10 +55,13 @@ class SubjectResolver(Protocol):
 
 
 class _Claim:
-    __slots__ = ("fingerprint", "key", "scope")
+    __slots__ = ("expired", "fingerprint", "key", "scope")
 
-    def __init__(self, scope: str, key: str, fingerprint: str) -> None:
+    def __init__(
+        self, scope: str, key: str, fingerprint: str, expired: IdempotencyRecord | None
+    ) -> None:
         self.scope, self.key, self.fingerprint = scope, key, fingerprint
+        self.expired = expired  # a lapsed record of the same key, replaced by the new one
 
 
 class _Replay(Exception):
@@ -123,8 +130,9 @@ async def idempotency_check(
     session = get_session(request)
     record = await session.get(IdempotencyRecord, (scope, idempotency_key))
     if record is not None and record.expires_at <= utcnow():
-        await session.delete(record)
-        record = None
+        # Replaced when the response is stored: a reading transaction must not write yet.
+        request.state.idempotency_claim = _Claim(scope, idempotency_key, fingerprint, record)
+        return
     if record is not None:
         if record.fingerprint != fingerprint:
             raise Unprocessable(
@@ -132,7 +140,7 @@ async def idempotency_check(
                 detail="This Idempotency-Key was already used with a different request.",
             )
         raise _Replay(_replay(record))
-    request.state.idempotency_claim = _Claim(scope, idempotency_key, fingerprint)
+    request.state.idempotency_claim = _Claim(scope, idempotency_key, fingerprint, None)
 
 
 async def _fingerprint(request: Request) -> str:
@@ -157,10 +165,24 @@ async def _fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
+_HANDS_OFF_WRITES = "__liquibond_hands_off_writes__"
+
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+def hands_off_writes(endpoint: _Endpoint) -> _Endpoint:
+    """Mark an endpoint that only reads in its transaction, commits, and has another writer
+    (a book's) persist what it asked for."""
+    setattr(endpoint, _HANDS_OFF_WRITES, True)
+    return endpoint
+
+
 class TransactionalRoute(APIRoute):
     """An API route whose request runs in one unit of work (see module docstring)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        self._reads_only = getattr(endpoint, _HANDS_OFF_WRITES, False)
         methods = set(kwargs.get("methods") or [])
         if "POST" in methods:
             kwargs["dependencies"] = [
@@ -175,7 +197,7 @@ class TransactionalRoute(APIRoute):
 
         async def handle_in_unit_of_work(request: Request) -> Response:
             database: Database = request.app.state.database
-            write = request.method not in _SAFE_METHODS
+            write = request.method not in _SAFE_METHODS and not self._reads_only
             async with UnitOfWork(database, write=write) as uow:
                 request.state.uow = uow
                 request.state.idempotency_claim = None
@@ -189,7 +211,7 @@ class TransactionalRoute(APIRoute):
                     raise
                 claim: _Claim | None = request.state.idempotency_claim
                 if claim is not None and 200 <= response.status_code < 300:
-                    _store(uow.session, claim, response, request)
+                    await _store(uow.session, claim, response, request)
                 try:
                     await uow.commit()
                 except IntegrityError:
@@ -209,8 +231,13 @@ class TransactionalRoute(APIRoute):
         return handle_in_unit_of_work
 
 
-def _store(session: AsyncSession, claim: _Claim, response: Response, request: Request) -> None:
+async def _store(
+    session: AsyncSession, claim: _Claim, response: Response, request: Request
+) -> None:
     ttl: int = request.app.state.settings.idempotency_ttl_seconds
+    if claim.expired is not None:
+        await session.delete(claim.expired)
+        await session.flush()
     session.add(
         IdempotencyRecord(
             scope=claim.scope,

@@ -3,9 +3,10 @@ orders, cancel all; my trades; the admins' kill switch) and the public market da
 instrument (book, tape, candles, ticker).
 
 A placed or cancelled order is answered only after its book's writer committed it (see
-:mod:`liquibond.trading.runner`). The request's own transaction runs the read-only checks
-and is committed before the command goes to the writer, so it holds no write lock (SQLite)
-while the writer persists; `Idempotency-Key` is stored after, as for every POST.
+:mod:`liquibond.trading.runner`). The request's own transaction only reads (the pre-trade
+checks; :func:`~liquibond.platform.routing.hands_off_writes`) and ends before the command
+goes to the writer, so on SQLite it neither takes nor waits for the write lock the writer
+needs; `Idempotency-Key` is stored after, as for every POST.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from liquibond.identity.deps import CurrentPrincipal, require_role
 from liquibond.identity.models import Role
 from liquibond.platform.audit import record_audit
 from liquibond.platform.errors import Problem
-from liquibond.platform.routing import Session, TransactionalRoute, Uow
+from liquibond.platform.routing import Session, TransactionalRoute, Uow, hands_off_writes
 from liquibond.platform.schemas import Page, PageCursor, PageLimit
 from liquibond.trading.market_data import MAX_DEPTH, CandleWindow, MarketData
 from liquibond.trading.models import OrderSide, OrderState
@@ -80,18 +81,20 @@ def _checks(uow_session: AsyncSession, request: Request) -> PreTradeChecks:
 
 
 @orders.post("/orders", status_code=status.HTTP_201_CREATED)
+@hands_off_writes
 async def place_order(
     body: OrderCreate, principal: CurrentPrincipal, uow: Uow, request: Request
 ) -> OrderOut:
     """Place an order (KYC verified users); answered once the order is committed, with
     whatever it traded on arrival."""
     ticket, market = await _checks(uow.session, request).prepare(principal, body)
-    await uow.commit()  # release the request's write lock before the writer persists
+    await uow.commit()  # end the request's reads before the writer persists
     writer = await _trading(request).writer(market)
     return OrderOut.model_validate(await writer.submit(ticket))
 
 
 @orders.post("/orders/batch")
+@hands_off_writes
 async def place_orders(
     body: OrderBatch, principal: CurrentPrincipal, uow: Uow, request: Request
 ) -> BatchOut:
@@ -104,7 +107,7 @@ async def place_orders(
             prepared.append(await checks.prepare(principal, order))
         except Problem as problem:
             prepared.append(problem)
-    await uow.commit()  # release the request's write lock before the writers persist
+    await uow.commit()  # end the request's reads before the writers persist
     trading = _trading(request)
 
     async def place(item: tuple[OrderTicket, Market] | Problem) -> OrderRecord | Problem:
@@ -128,6 +131,7 @@ async def place_orders(
 
 
 @orders.post("/orders/cancel-all")
+@hands_off_writes
 async def cancel_all_orders(
     body: CancelAllRequest, principal: CurrentPrincipal, uow: Uow, request: Request
 ) -> CancelAllOut:
@@ -138,7 +142,7 @@ async def cancel_all_orders(
         await service.market(instrument_id)
         for instrument_id in await service.open_instruments(principal.user_id, body.instrument_id)
     ]
-    await uow.commit()  # release the request's write lock before the writers persist
+    await uow.commit()  # end the request's reads before the writers persist
     trading = _trading(request)
     cancelled = await asyncio.gather(
         *[(await trading.writer(market)).cancel_all(principal.user_id) for market in markets]
@@ -240,6 +244,7 @@ async def get_order(order_id: uuid.UUID, principal: CurrentPrincipal, session: S
 
 
 @orders.patch("/orders/{order_id}")
+@hands_off_writes
 async def replace_order(
     order_id: uuid.UUID,
     body: OrderReplace,
@@ -250,19 +255,20 @@ async def replace_order(
     """Replace one of my resting limit orders: a lower quantity keeps its place in the queue,
     a new price or a higher quantity sends it to the back (and it may trade)."""
     ticket, market = await _checks(uow.session, request).prepare_replace(principal, order_id, body)
-    await uow.commit()  # release the request's write lock before the writer persists
+    await uow.commit()  # end the request's reads before the writer persists
     writer = await _trading(request).writer(market)
     return OrderOut.model_validate(await writer.replace(ticket))
 
 
 @orders.delete("/orders/{order_id}")
+@hands_off_writes
 async def cancel_order(
     order_id: uuid.UUID, principal: CurrentPrincipal, uow: Uow, request: Request
 ) -> OrderOut:
     """Cancel one of my open orders; what it still reserved is released."""
     service = OrderService(uow.session)
     market = await service.market((await service.order(principal.user_id, order_id)).instrument_id)
-    await uow.commit()  # release the request's write lock before the writer persists
+    await uow.commit()  # end the request's reads before the writer persists
     writer = await _trading(request).writer(market)
     return OrderOut.model_validate(await writer.cancel(principal.user_id, order_id))
 
