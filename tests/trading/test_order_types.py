@@ -277,6 +277,13 @@ async def test_a_batch_places_each_order_on_its_own(
     assert results[3]["problem"]["code"] == "order.invalid_tick"
     assert results[4]["problem"]["code"] == "order.duplicate_client_order_id"
     assert (await balances(client, seller))[(market.isin, "locked")] == 300
+    again = await client.post(
+        "/api/v1/orders/batch",
+        json={"orders": [orders[1], {**orders[1], "client_order_id": "b-new"}]},
+        headers=seller.headers,
+    )
+    assert [r["status"] for r in again.json()["results"]] == [409, 201]
+    assert again.json()["results"][0]["problem"]["code"] == "order.duplicate_client_order_id"
     assert_problem(
         await client.post("/api/v1/orders/batch", json={"orders": []}, headers=seller.headers),
         422,

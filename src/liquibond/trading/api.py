@@ -101,6 +101,7 @@ async def place_orders(
     """Place up to 1,000 orders, each on its own: the results say, per order, what a single
     `POST /orders` would have answered. Orders of one book are committed together."""
     checks = _checks(uow.session, request)
+    await checks.look_up_client_order_ids(principal.user_id, body.orders)
     prepared: list[tuple[OrderTicket, Market] | Problem] = []
     for order in body.orders:
         try:

@@ -304,6 +304,17 @@ class PreTradeChecks:
         self._listings: dict[uuid.UUID, tuple[Instrument, Market, PriceBand]] = {}
         self._holdings: dict[uuid.UUID, dict[uuid.UUID, Holding]] = {}
         self._limits: dict[uuid.UUID, TradingLimits] = {}
+        # (user, client_order_id) pairs looked up ahead for a batch: the order each names.
+        self._client_order_ids: dict[tuple[uuid.UUID, str], uuid.UUID | None] = {}
+
+    async def look_up_client_order_ids(
+        self, user_id: uuid.UUID, orders: Collection[OrderCreate]
+    ) -> None:
+        """Find which of a batch's client order ids the user has used, in one statement, so
+        each order's check need not ask."""
+        pairs = {(user_id, order.client_order_id) for order in orders}
+        used = await OrderService(self._session).used_client_order_ids(pairs)
+        self._client_order_ids.update({pair: used.get(pair) for pair in pairs})
 
     async def prepare(
         self, principal: Principal, request: OrderCreate
@@ -341,9 +352,7 @@ class PreTradeChecks:
             band.check(stop_ticks, "body.stop_price")
         await self._check_notional(principal.user_id, instrument, market, quantity, ticks)
         expire_at = self._expiry(request, market, now)
-        await OrderService(self._session).ensure_new_client_order_id(
-            principal.user_id, request.client_order_id
-        )
+        await self._ensure_new_client_order_id(principal.user_id, request.client_order_id)
         if request.side is OrderSide.SELL:
             ticket = OrderTicket(
                 principal.user_id, request, ticks, stop_ticks, market.isin, quantity,
@@ -397,6 +406,13 @@ class PreTradeChecks:
         return ticket, market
 
     # -- the checks ------------------------------------------------------------------------
+
+    async def _ensure_new_client_order_id(self, user_id: uuid.UUID, client_order_id: str) -> None:
+        pair = user_id, client_order_id
+        if pair not in self._client_order_ids:
+            await OrderService(self._session).ensure_new_client_order_id(*pair)
+        elif (existing := self._client_order_ids[pair]) is not None:
+            raise duplicate_client_order_id(existing)
 
     async def _listing(
         self, principal: Principal, instrument_id: uuid.UUID
