@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +16,6 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from uuid6 import uuid7
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -81,9 +83,53 @@ class ExactDecimal(TypeDecorator[Decimal]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def new_id() -> uuid.UUID:
-    """A time-ordered UUIDv7: unique, unguessable enough for ids, index-friendly."""
-    return uuid7()
+def _uuid7_maker() -> Callable[[], uuid.UUID]:
+    """A maker of UUIDv7s (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits;
+    strictly increasing within the process (an id that would not be is the previous one
+    plus one).
+
+    The book writer makes several ids per order, so the maker is built for speed: random
+    bytes come from the OS 4,096 ids at a time (afresh in a forked child), names are bound
+    locally, and the UUID is made without `uuid.UUID.__init__`'s argument checks (3 µs of
+    the 4 µs uuid6 took)."""
+    version_and_variant = 0x7 << 76 | 0b10 << 62
+    chunk = 10 * 4096
+    last, pool, used = 0, b"", chunk
+    urandom, now_ns, from_bytes = os.urandom, time.time_ns, int.from_bytes
+    make, assign, unknown, UUID = (
+        object.__new__,
+        object.__setattr__,
+        uuid.SafeUUID.unknown,
+        uuid.UUID,
+    )
+
+    def new_id() -> uuid.UUID:
+        """A time-ordered UUIDv7: unique, unguessable enough for ids, index-friendly."""
+        nonlocal last, pool, used
+        if used == chunk:
+            pool, used = urandom(chunk), 0
+        bits = from_bytes(pool[used : used + 10])
+        used += 10
+        value = (
+            (now_ns() // 1_000_000) << 80 | version_and_variant | (bits & 0xFFF) << 64 | bits >> 18
+        )
+        if value <= last:
+            value = last + 1
+        last = value
+        made = make(UUID)
+        assign(made, "int", value)
+        assign(made, "is_safe", unknown)
+        return made
+
+    def forget_random_bytes() -> None:
+        nonlocal used
+        used = chunk  # a forked child must not make the ids its parent would
+
+    os.register_at_fork(after_in_child=forget_random_bytes)
+    return new_id
+
+
+new_id = _uuid7_maker()
 
 
 def utcnow() -> datetime:
