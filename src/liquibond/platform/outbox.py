@@ -187,7 +187,10 @@ def idempotent_consumer(database: Database, name: str, apply: ConsumerBody) -> H
 class OutboxRelay:
     """Moves committed outbox rows to the bus in order; safe to run in several processes."""
 
-    def __init__(self, database: Database, bus: EventBus, *, batch_size: int = 100) -> None:
+    def __init__(self, database: Database, bus: EventBus, *, batch_size: int = 1_000) -> None:
+        """`batch_size`: events marked delivered per transaction. A book writer's full batch
+        records a thousand or more; each round is a commit, and on SQLite a turn of the write
+        lock the writer waits for, so rounds are few and large."""
         self._database = database
         self._bus = bus
         self._batch_size = batch_size
