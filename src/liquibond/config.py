@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         ge=1,
         description="a book's writer lease; after a crash, its successor waits this long at most",
     )
+    trading_forward_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="with Redis: how long an order for a book another process writes may wait "
+        "for that process to take it",
+    )
 
     # Venue-wide pre-trade limits, per user (an instrument may set a lower order notional).
     trading_max_order_notional: int = Field(

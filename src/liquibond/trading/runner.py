@@ -23,9 +23,10 @@ refuses a reservation in memory) and the rest of the batch commits.
 
 A writer holds its book's lease (:mod:`liquibond.trading.lease`) for as long as it runs, and
 every batch checks its fence before it commits: two processes sharing one database never
-both write a book, and a writer that lost its lease stops before another takes over. API
-workers do not yet hand commands to another process's writer over the bus: a request for a
-book another process holds is answered 503 `trading.book_elsewhere`.
+both write a book, and a writer that lost its lease stops before another takes over. With
+Redis, order entry for a book another process holds is handed to that process
+(:mod:`liquibond.trading.forwarding`); without it, or for what is not forwarded, such a
+request is answered 503 `trading.book_elsewhere`.
 """
 
 from __future__ import annotations
@@ -1458,6 +1459,33 @@ def _snapshot(row: OrderRecord) -> OrderSnapshot:
     )
 
 
+class BookHandle(Protocol):
+    """An instrument's book as the venue uses it: its :class:`BookWriter` in the process
+    holding its lease, or a :class:`~liquibond.trading.forwarding.RemoteBook` in another."""
+
+    @property
+    def book(self) -> Book:
+        """The book as of the last commit."""
+
+    async def submit(self, ticket: OrderTicket) -> OrderRecord:
+        """Place an order."""
+
+    async def replace(self, ticket: ReplaceTicket) -> OrderRecord:
+        """Change one of the user's resting orders."""
+
+    async def cancel(self, user_id: uuid.UUID, order_id: uuid.UUID) -> OrderRecord:
+        """Cancel one of the user's orders."""
+
+    async def cancel_all(self, user_id: uuid.UUID | None) -> list[OrderRecord]:
+        """Cancel every open order of the user, or of everyone."""
+
+    async def off_book(self, trade: OffBookTrade) -> TradeRow:
+        """Execute a trade agreed off the book."""
+
+    async def depth(self, levels: int | None = None) -> tuple[int, Depth]:
+        """The committed L2 book and its sequence."""
+
+
 class Trading:
     """The writers of the books this process holds the leases of (on `app.state`)."""
 
@@ -1467,12 +1495,15 @@ class Trading:
         *,
         on_commit: Callable[[], None] | None = None,
         leases: LeaseManager | None = None,
+        remote: Callable[[Market], BookHandle] | None = None,
     ) -> None:
         """`on_commit` runs after each book's commit (e.g. to wake the outbox relay, so
-        real-time subscribers hear of it at once)."""
+        real-time subscribers hear of it at once). `remote` gives the book of a market
+        another process holds, to forward commands to it (without it they are refused)."""
         self._database = database
         self._on_commit = on_commit
         self._leases = leases or LeaseManager(database)
+        self._remote = remote
         self._writers: dict[uuid.UUID, BookWriter] = {}
         #: Books with a committed state whose lease another process held when last tried.
         self._elsewhere: set[uuid.UUID] = set()
@@ -1484,8 +1515,9 @@ class Trading:
 
         A book whose lease another process holds is left to it for now: it is taken over in
         the background as soon as that lease lapses (a predecessor that crashed holds it for
-        up to one lease duration), and until then its requests are answered 503
-        `trading.book_elsewhere`. Starting never waits for a dead process's lease."""
+        up to one lease duration), and until then its orders go to that process if they are
+        forwarded (503 `trading.book_elsewhere` if not, or if it does not answer). Starting
+        never waits for a dead process's lease."""
         async with UnitOfWork(self._database, write=False) as uow:
             ids = list(await uow.session.scalars(select(BookState.instrument_id)))
             service = OrderService(uow.session)
@@ -1505,7 +1537,23 @@ class Trading:
         writers, self._writers = list(self._writers.values()), {}
         await asyncio.gather(*(writer.stop() for writer in writers))
 
-    async def writer(self, market: Market) -> BookWriter:
+    @property
+    def holder(self) -> str:
+        """This process's identity in the leases it holds."""
+        return self._leases.holder
+
+    async def writer(self, market: Market) -> BookHandle:
+        """`market`'s book: its writer here (see :meth:`local_writer`) or, if another process
+        holds it and commands are forwarded, that process's. 503 `trading.book_elsewhere`
+        if another process holds it and they are not."""
+        try:
+            return await self.local_writer(market)
+        except ServiceUnavailable as exc:
+            if self._remote is None or exc.code != "trading.book_elsewhere":
+                raise
+            return self._remote(market)
+
+    async def local_writer(self, market: Market) -> BookWriter:
         """The writer of `market`'s book, started on first use. `market` is read fresh by each
         request, so a change of market parameters (fees, hours) reaches the writer with the
         next order after it. 503 `trading.book_elsewhere` if another process holds it."""
